@@ -1,0 +1,173 @@
+"""The real opsdesk server as a child process, driven only through its CLI and HTTP API.
+
+`create_admin()` runs `opsdesk admin create` (which migrates the database first);
+`running_server()` runs `opsdesk serve --no-worker` on a free loopback port, waits for
+`/healthz` to answer 200, and stops the server again, also when the benchmark fails.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ADMIN_EMAIL = "bench@example.com"
+ADMIN_NAME = "Bench"
+ADMIN_TOKEN = "bench-token"  # noqa: S105 (a throwaway token for a throwaway database)
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+LOG_TAIL_LINES = 40
+
+
+class ServerError(RuntimeError):
+    """The server could not be prepared, started or used; the message carries its log tail."""
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no server log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
+
+
+def _environment(database_url: str, port: int | None) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment["OPSDESK_DATABASE_URL"] = database_url
+    environment["OPSDESK_CLOCK"] = "system"
+    environment.pop("OPSDESK_SMTP_URL", None)  # a benchmark sends no mail
+    if port is not None:
+        environment["OPSDESK_BASE_URL"] = f"http://127.0.0.1:{port}"
+    return environment
+
+
+def create_admin(database_url: str, workdir: Path) -> None:
+    """Migrate the database and create the benchmark's admin agent with its API token."""
+    command = [
+        sys.executable, "-m", "opsdesk", "admin", "create",
+        "--email", ADMIN_EMAIL, "--name", ADMIN_NAME, "--token", ADMIN_TOKEN,
+    ]  # fmt: skip
+    log_path = workdir / "admin-create.log"
+    with log_path.open("wb") as log:
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=workdir,
+                env=_environment(database_url, None),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=START_TIMEOUT_S * 3,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ServerError(f"`opsdesk admin create` hung:\n{log_tail(log_path)}") from exc
+    if completed.returncode != 0:
+        raise ServerError(
+            f"`opsdesk admin create` exited with {completed.returncode}:\n{log_tail(log_path)}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    port: int
+    pid: int
+    log_path: Path
+
+    def request_json(
+        self, method: str, path: str, authorization: str, body: object | None = None
+    ) -> tuple[int, Any]:
+        """One request on a fresh connection: (status, decoded JSON body or None)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            payload = json.dumps(body).encode() if body is not None else None
+            headers = {"Authorization": authorization, "Accept": "application/json"}
+            if payload is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        finally:
+            connection.close()
+        try:
+            return response.status, json.loads(raw) if raw else None
+        except ValueError:
+            return response.status, raw.decode("utf-8", errors="replace")
+
+
+def _healthy(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextmanager
+def running_server(database_url: str, workdir: Path) -> Iterator[RunningServer]:
+    """`opsdesk serve --no-worker` on a free port, healthy when yielded, stopped afterwards."""
+    port = free_port()
+    log_path = workdir / "server.log"
+    command = [
+        sys.executable, "-m", "opsdesk", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--no-worker",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=_environment(database_url, port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so nothing it starts outlives it
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _healthy(port):
+            if process.poll() is not None:
+                raise ServerError(
+                    f"`opsdesk serve` exited with {process.returncode} before /healthz answered"
+                    f" 200:\n{log_tail(log_path)}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"/healthz did not answer 200 within {START_TIMEOUT_S:.0f} s:\n"
+                    f"{log_tail(log_path)}"
+                )
+            time.sleep(0.1)
+        yield RunningServer(port=port, pid=process.pid, log_path=log_path)
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the server to shut down; kill its process group if it has not within the timeout."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            return
+    with contextlib.suppress(ProcessLookupError):  # the group is already empty
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

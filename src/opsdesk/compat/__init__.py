@@ -1,0 +1,1 @@
+"""Wire formats of the APIs opsdesk speaks: Zendesk (`/api/v2`) and, later, PagerDuty."""

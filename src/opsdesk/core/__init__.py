@@ -1,0 +1,1 @@
+"""Shared kernel: clock, errors, settings, database plumbing."""

@@ -1,0 +1,12 @@
+"""Imports every table module so that `metadata` knows the whole schema (Alembic, tests)."""
+
+from opsdesk.core.db.naming import metadata
+from opsdesk.forms import tables as _forms
+from opsdesk.groups import tables as _groups
+from opsdesk.jobs import tables as _jobs
+from opsdesk.organizations import tables as _organizations
+from opsdesk.tickets import tables as _tickets
+from opsdesk.users import tables as _users
+
+__all__ = ["metadata"]
+_ = (_forms, _groups, _jobs, _organizations, _tickets, _users)

@@ -1,0 +1,1 @@
+"""Ticket forms and custom ticket fields, with value validation."""

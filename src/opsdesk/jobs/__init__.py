@@ -1,0 +1,1 @@
+"""Job statuses for bulk requests (create_many, update_many, destroy_many)."""

@@ -1,0 +1,44 @@
+"""Alembic environment: batch mode for SQLite, the shared naming convention, compare types."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from opsdesk.core.db.engine import make_engine
+from opsdesk.core.db.schema import metadata
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url")
+    assert url, "set sqlalchemy.url or pass a connection"
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    msg = "offline migrations are not supported; run `opsdesk migrate` against a database"
+    raise SystemExit(msg)
+run_migrations_online()

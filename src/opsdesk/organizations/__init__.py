@@ -1,0 +1,1 @@
+"""Customer organizations, their email domains, memberships and sharing settings."""

@@ -1,0 +1,1 @@
+"""Tickets: the status rules, comments, audits, merges, and who may read them."""

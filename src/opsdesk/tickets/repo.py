@@ -1,0 +1,304 @@
+"""Queries for tickets, comments and audits, and the access rule in SQL. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, delete, exists, false, insert, or_, select, true, update
+
+from opsdesk.core.db.paging import Page, Window, fetch_page
+from opsdesk.tickets.access import Viewer
+from opsdesk.tickets.model import (
+    AttachmentMeta,
+    Audit,
+    Channel,
+    Comment,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
+from opsdesk.tickets.tables import (
+    attachments,
+    ticket_audits,
+    ticket_collaborators,
+    ticket_comments,
+    ticket_tags,
+    tickets,
+)
+
+
+def readable_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """`tickets.access.can_read_ticket` as a WHERE clause over `tickets`."""
+    if viewer.is_agent:
+        if viewer.is_admin or viewer.agent_restriction is None:
+            return true()
+        mine = or_(tickets.c.assignee_id == viewer.user_id, tickets.c.requester_id == viewer.user_id)
+        if viewer.agent_restriction == "groups" and viewer.group_ids:
+            return or_(mine, tickets.c.group_id.in_(sorted(viewer.group_ids)))
+        return mine
+    shared_orgs = sorted(org_id for org_id, access in viewer.organizations.items() if access.view)
+    cc = exists().where(
+        ticket_collaborators.c.ticket_id == tickets.c.id, ticket_collaborators.c.user_id == viewer.user_id
+    )
+    clauses: list[ColumnElement[bool]] = [
+        tickets.c.requester_id == viewer.user_id,
+        tickets.c.submitter_id == viewer.user_id,
+        cc,
+    ]
+    if shared_orgs:
+        clauses.append(tickets.c.organization_id.in_(shared_orgs))
+    return or_(*clauses)
+
+
+def live() -> ColumnElement[bool]:
+    return tickets.c.deleted_at.is_(None)
+
+
+def to_ticket(row: Row[Any], collaborator_ids: list[int]) -> Ticket:
+    return Ticket(
+        id=row.id,
+        subject=row.subject,
+        description=row.description,
+        requester_id=row.requester_id,
+        submitter_id=row.submitter_id,
+        assignee_id=row.assignee_id,
+        group_id=row.group_id,
+        organization_id=row.organization_id,
+        ticket_form_id=row.ticket_form_id,
+        status=Status(row.status),
+        priority=Priority(row.priority) if row.priority else None,
+        type=TicketType(row.type) if row.type else None,
+        via_channel=Channel(row.via_channel),
+        external_id=row.external_id,
+        tags=list(row.tags),
+        custom_fields=dict(row.custom_fields),
+        collaborator_ids=collaborator_ids,
+        followup_source_id=row.followup_source_id,
+        problem_id=row.problem_id,
+        due_at=row.due_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        status_changed_at=row.status_changed_at,
+        solved_at=row.solved_at,
+    )
+
+
+def collaborators_of(conn: Connection, ticket_ids: Sequence[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {ticket_id: [] for ticket_id in ticket_ids}
+    if not ticket_ids:
+        return found
+    rows = conn.execute(
+        select(ticket_collaborators)
+        .where(ticket_collaborators.c.ticket_id.in_(ticket_ids))
+        .order_by(ticket_collaborators.c.user_id)
+    )
+    for row in rows:
+        found[row.ticket_id].append(row.user_id)
+    return found
+
+
+def to_tickets(conn: Connection, rows: Sequence[Row[Any]]) -> list[Ticket]:
+    ccs = collaborators_of(conn, [row.id for row in rows])
+    return [to_ticket(row, ccs[row.id]) for row in rows]
+
+
+def get_ticket(conn: Connection, ticket_id: int) -> Ticket | None:
+    row = conn.execute(select(tickets).where(tickets.c.id == ticket_id, live())).first()
+    return to_tickets(conn, [row])[0] if row else None
+
+
+def get_tickets(conn: Connection, ticket_ids: Sequence[int], viewer: Viewer) -> list[Ticket]:
+    if not ticket_ids:
+        return []
+    rows = list(
+        conn.execute(
+            select(tickets)
+            .where(tickets.c.id.in_(set(ticket_ids)), live(), readable_clause(viewer))
+            .order_by(tickets.c.id)
+        )
+    )
+    return to_tickets(conn, rows)
+
+
+def ticket_query(viewer: Viewer, *conditions: ColumnElement[bool]) -> Select[Any]:
+    return select(tickets).where(live(), readable_clause(viewer), *conditions)
+
+
+def page_tickets(conn: Connection, query: Select[Any], window: Window) -> tuple[list[Ticket], Page]:
+    page = fetch_page(conn, query, tickets.c.id, window)
+    return to_tickets(conn, page.rows), page
+
+
+def add_ticket(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(insert(tickets).values(**values).returning(tickets.c.id)).scalar_one())
+
+
+def change_ticket(conn: Connection, ticket_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
+
+
+def replace_tags(conn: Connection, ticket_id: int, old: Sequence[str], new: Sequence[str]) -> None:
+    gone = set(old) - set(new)
+    added = [tag for tag in new if tag not in set(old)]
+    if gone:
+        conn.execute(delete(ticket_tags).where(ticket_tags.c.ticket_id == ticket_id, ticket_tags.c.tag.in_(gone)))
+    if added:
+        conn.execute(insert(ticket_tags), [{"ticket_id": ticket_id, "tag": tag} for tag in added])
+
+
+def replace_collaborators(conn: Connection, ticket_id: int, old: Sequence[int], new: Sequence[int]) -> None:
+    gone = set(old) - set(new)
+    added = sorted(set(new) - set(old))
+    if gone:
+        conn.execute(
+            delete(ticket_collaborators).where(
+                ticket_collaborators.c.ticket_id == ticket_id, ticket_collaborators.c.user_id.in_(gone)
+            )
+        )
+    if added:
+        conn.execute(insert(ticket_collaborators), [{"ticket_id": ticket_id, "user_id": u} for u in added])
+
+
+def add_audit(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(insert(ticket_audits).values(**values).returning(ticket_audits.c.id)).scalar_one())
+
+
+def set_audit_events(conn: Connection, audit_id: int, events: list[dict[str, Any]]) -> None:
+    conn.execute(update(ticket_audits).where(ticket_audits.c.id == audit_id).values(events=events))
+
+
+def to_audit(row: Row[Any]) -> Audit:
+    return Audit(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        author_id=row.author_id,
+        via_channel=Channel(row.via_channel),
+        events=list(row.events),
+        metadata=dict(row.metadata),
+        created_at=row.created_at,
+    )
+
+
+def get_audit(conn: Connection, audit_id: int) -> Audit | None:
+    row = conn.execute(select(ticket_audits).where(ticket_audits.c.id == audit_id)).first()
+    return to_audit(row) if row else None
+
+
+def audit_query(ticket_id: int) -> Select[Any]:
+    return select(ticket_audits).where(ticket_audits.c.ticket_id == ticket_id)
+
+
+def page_audits(conn: Connection, query: Select[Any], window: Window) -> tuple[list[Audit], Page]:
+    page = fetch_page(conn, query, ticket_audits.c.id, window)
+    return [to_audit(row) for row in page.rows], page
+
+
+def add_comment(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(insert(ticket_comments).values(**values).returning(ticket_comments.c.id)).scalar_one())
+
+
+def _attachments_of(conn: Connection, comment_ids: Sequence[int]) -> dict[int, list[AttachmentMeta]]:
+    found: dict[int, list[AttachmentMeta]] = {comment_id: [] for comment_id in comment_ids}
+    if not comment_ids:
+        return found
+    rows = conn.execute(
+        select(
+            attachments.c.id,
+            attachments.c.comment_id,
+            attachments.c.file_name,
+            attachments.c.content_type,
+            attachments.c.size,
+        )
+        .where(attachments.c.comment_id.in_(comment_ids))
+        .order_by(attachments.c.id)
+    )
+    for row in rows:
+        found[row.comment_id].append(
+            AttachmentMeta(id=row.id, file_name=row.file_name, content_type=row.content_type, size=row.size)
+        )
+    return found
+
+
+def to_comments(conn: Connection, rows: Sequence[Row[Any]]) -> list[Comment]:
+    files = _attachments_of(conn, [row.id for row in rows])
+    return [
+        Comment(
+            id=row.id,
+            ticket_id=row.ticket_id,
+            audit_id=row.audit_id,
+            author_id=row.author_id,
+            body=row.body,
+            html_body=row.html_body,
+            public=row.public,
+            via_channel=Channel(row.via_channel),
+            created_at=row.created_at,
+            attachments=files[row.id],
+        )
+        for row in rows
+    ]
+
+
+def comment_query(ticket_id: int, *, public_only: bool) -> Select[Any]:
+    query = select(ticket_comments).where(ticket_comments.c.ticket_id == ticket_id)
+    return query.where(ticket_comments.c.public.is_(True)) if public_only else query
+
+
+def page_comments(conn: Connection, query: Select[Any], window: Window) -> tuple[list[Comment], Page]:
+    page = fetch_page(conn, query, ticket_comments.c.id, window)
+    return to_comments(conn, page.rows), page
+
+
+def comments_of_audits(conn: Connection, audit_ids: Sequence[int]) -> dict[int, Comment]:
+    if not audit_ids:
+        return {}
+    rows = list(conn.execute(select(ticket_comments).where(ticket_comments.c.audit_id.in_(audit_ids))))
+    return {comment.audit_id: comment for comment in to_comments(conn, rows)}
+
+
+def has_public_agent_comment(conn: Connection, ticket_id: int, agent_ids_clause: ColumnElement[bool]) -> bool:
+    return bool(
+        conn.execute(
+            select(
+                exists().where(ticket_comments.c.ticket_id == ticket_id, ticket_comments.c.public, agent_ids_clause)
+            )
+        ).scalar()
+    )
+
+
+def add_attachment(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(insert(attachments).values(**values).returning(attachments.c.id)).scalar_one())
+
+
+def get_attachment(conn: Connection, attachment_id: int) -> Row[Any] | None:
+    return conn.execute(select(attachments).where(attachments.c.id == attachment_id)).first()
+
+
+def get_attachment_by_token(conn: Connection, token: str) -> Row[Any] | None:
+    return conn.execute(select(attachments).where(attachments.c.upload_token == token)).first()
+
+
+def attach_uploads(conn: Connection, tokens: Sequence[str], *, ticket_id: int, comment_id: int, uploader_id: int) -> int:
+    result = conn.execute(
+        update(attachments)
+        .where(
+            attachments.c.upload_token.in_(tokens),
+            attachments.c.comment_id.is_(None),
+            attachments.c.uploader_id == uploader_id,
+        )
+        .values(ticket_id=ticket_id, comment_id=comment_id)
+    )
+    return int(result.rowcount)
+
+
+def comment_is_public(conn: Connection, comment_id: int) -> bool:
+    return bool(conn.execute(select(ticket_comments.c.public).where(ticket_comments.c.id == comment_id)).scalar())
+
+
+def nothing() -> ColumnElement[bool]:
+    return false()
+
+
+def both(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(*clauses)

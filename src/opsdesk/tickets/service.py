@@ -1,0 +1,497 @@
+"""Ticket use cases: create, update, comment, merge, delete, follow-ups.
+
+Every create and update writes exactly one audit holding its events. The caller owns the
+transaction, so a refused change leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from opsdesk.forms import repo as forms_repo
+from opsdesk.forms.service import clean_custom_fields
+from opsdesk.groups import repo as groups_repo
+from opsdesk.organizations import repo as orgs_repo
+from opsdesk.tickets import repo
+from opsdesk.tickets._html import html_to_text, sanitize_html, text_to_html
+from opsdesk.tickets.access import Role, TicketFacts, Viewer, can_comment_on_ticket, can_read_ticket
+from opsdesk.tickets.model import (
+    MERGE_TAGS,
+    Audit,
+    Channel,
+    CommentDraft,
+    Mover,
+    RequesterDraft,
+    Status,
+    Ticket,
+    next_status,
+    normalize_tags,
+)
+from opsdesk.users import repo as users_repo
+from opsdesk.users import service as users_service
+
+_AUDITED_FIELDS = ("subject", "requester_id", "assignee_id", "group_id", "organization_id", "ticket_form_id",
+                   "status", "priority", "type", "external_id", "due_at", "problem_id")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketResult:
+    ticket: Ticket
+    audit: Audit
+
+
+def facts(ticket: Ticket) -> TicketFacts:
+    return TicketFacts(
+        requester_id=ticket.requester_id,
+        submitter_id=ticket.submitter_id,
+        assignee_id=ticket.assignee_id,
+        group_id=ticket.group_id,
+        organization_id=ticket.organization_id,
+        collaborator_ids=frozenset(ticket.collaborator_ids),
+    )
+
+
+def get_readable_ticket_or_raise(conn: Connection, viewer: Viewer, ticket_id: int) -> Ticket:
+    """The ticket if the viewer may read it; otherwise NotFound, so its existence is not revealed."""
+    ticket = repo.get_ticket(conn, ticket_id)
+    if ticket is None or not can_read_ticket(viewer, facts(ticket)):
+        raise NotFound("Ticket", ticket_id)
+    return ticket
+
+
+def _mover(actor: Viewer | None) -> Mover:
+    if actor is None:
+        return Mover.SYSTEM
+    return Mover.AGENT if actor.is_agent else Mover.REQUESTER
+
+
+def _wire(value: Any) -> Any:  # noqa: ANN401 - any audited value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+class _AuditBuilder:
+    """Collects the events of one audit; event ids are assigned when it is written."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def create(self, field: str, value: Any) -> None:  # noqa: ANN401 - any audited value
+        self.events.append({"type": "Create", "field_name": field, "value": _wire(value)})
+
+    def change(self, field: str, value: Any, previous: Any) -> None:  # noqa: ANN401 - any audited value
+        self.events.append(
+            {"type": "Change", "field_name": field, "value": _wire(value), "previous_value": _wire(previous)}
+        )
+
+
+def _check_refs(conn: Connection, row: Mapping[str, Any]) -> None:  # noqa: C901 - one check per reference
+    errors: dict[str, list[str]] = {}
+    if row.get("requester_id") is not None and users_repo.get_user(conn, row["requester_id"]) is None:
+        errors["requester_id"] = [f"user {row['requester_id']} does not exist"]
+    assignee_id = row.get("assignee_id")
+    if assignee_id is not None:
+        assignee = users_repo.get_user(conn, assignee_id)
+        if assignee is None or assignee.role is Role.END_USER:
+            errors["assignee_id"] = [f"user {assignee_id} is not an agent"]
+        elif row.get("group_id") is not None and row["group_id"] not in groups_repo.group_ids_of_user(
+            conn, assignee_id
+        ):
+            errors["assignee_id"] = [f"agent {assignee_id} is not a member of group {row['group_id']}"]
+    if row.get("group_id") is not None and groups_repo.get_group(conn, row["group_id"]) is None:
+        errors["group_id"] = [f"group {row['group_id']} does not exist"]
+    if row.get("organization_id") is not None and orgs_repo.get_organization(conn, row["organization_id"]) is None:
+        errors["organization_id"] = [f"organization {row['organization_id']} does not exist"]
+    if row.get("ticket_form_id") is not None and forms_repo.get_form(conn, row["ticket_form_id"]) is None:
+        errors["ticket_form_id"] = [f"ticket form {row['ticket_form_id']} does not exist"]
+    if row.get("problem_id") is not None:
+        problem = repo.get_ticket(conn, row["problem_id"])
+        if problem is None or problem.type is None or problem.type.value != "problem":
+            errors["problem_id"] = [f"ticket {row['problem_id']} is not a problem ticket"]
+    if errors:
+        raise InvalidInput("Record validation errors", errors)
+
+
+def _comment_bodies(draft: CommentDraft) -> tuple[str, str]:
+    if draft.html_body:
+        html = sanitize_html(draft.html_body)
+        return html_to_text(html), html
+    body = draft.body or ""
+    return body, text_to_html(body)
+
+
+def _write_comment(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    audit_id: int,
+    author_id: int,
+    draft: CommentDraft,
+    via: Channel,
+    now: datetime,
+) -> dict[str, Any]:
+    body, html = _comment_bodies(draft)
+    comment_id = repo.add_comment(
+        conn,
+        {
+            "ticket_id": ticket_id,
+            "audit_id": audit_id,
+            "author_id": author_id,
+            "body": body,
+            "html_body": html,
+            "public": draft.public,
+            "via_channel": via.value,
+            "created_at": now,
+        },
+    )
+    if draft.uploads:
+        attached = repo.attach_uploads(
+            conn, draft.uploads, ticket_id=ticket_id, comment_id=comment_id, uploader_id=author_id
+        )
+        if attached != len(set(draft.uploads)):
+            raise InvalidInput.field("comment.uploads", "unknown or already used upload token")
+    return {
+        "type": "Comment",
+        "comment_id": comment_id,
+        "author_id": author_id,
+        "body": body,
+        "html_body": html,
+        "public": draft.public,
+    }
+
+
+def _finish_audit(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    author_id: int | None,
+    via: Channel,
+    builder: _AuditBuilder,
+    comment: tuple[CommentDraft, int] | None,
+    now: datetime,
+) -> Audit:
+    audit_id = repo.add_audit(
+        conn,
+        {
+            "ticket_id": ticket_id,
+            "author_id": author_id,
+            "via_channel": via.value,
+            "events": [],
+            "metadata": {"system": {"client": "opsdesk"}, "custom": {}},
+            "created_at": now,
+        },
+    )
+    events = list(builder.events)
+    if comment is not None:
+        draft, comment_author = comment
+        events.insert(
+            0,
+            _write_comment(
+                conn, ticket_id=ticket_id, audit_id=audit_id, author_id=comment_author, draft=draft, via=via, now=now
+            ),
+        )
+    for index, event in enumerate(events):
+        event["id"] = audit_id * 1000 + index
+    repo.set_audit_events(conn, audit_id, events)
+    audit = repo.get_audit(conn, audit_id)
+    assert audit is not None
+    return audit
+
+
+def _comment_author(conn: Connection, actor: Viewer | None, draft: CommentDraft, fallback: int) -> int:
+    if draft.author_id is None:
+        return actor.user_id if actor is not None else fallback
+    if actor is not None and not actor.is_agent and draft.author_id != actor.user_id:
+        raise PermissionDenied("End-users cannot comment as someone else")
+    if users_repo.get_user(conn, draft.author_id) is None:
+        raise InvalidInput.field("comment.author_id", f"user {draft.author_id} does not exist")
+    return draft.author_id
+
+
+def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
+    conn: Connection,
+    *,
+    actor: Viewer | None,
+    values: dict[str, Any],
+    comment: CommentDraft | None,
+    requester: RequesterDraft | None,
+    via: Channel,
+    now: datetime,
+) -> TicketResult:
+    """Create a ticket with its first comment (the description) and a Create audit.
+
+    End-users always create for themselves; agents may name any requester, found or created by email.
+    """
+    row = {k: v for k, v in values.items() if k not in {"tags", "additional_tags", "remove_tags", "custom_fields",
+                                                         "collaborator_ids"}}
+    if actor is not None and not actor.is_agent:
+        forbidden = set(row) - {"subject", "priority", "type", "ticket_form_id", "due_at"}
+        if forbidden or requester is not None:
+            raise PermissionDenied(f"End-users cannot set {', '.join(sorted(forbidden)) or 'requester'}")
+        row["requester_id"] = actor.user_id
+    if requester is not None:
+        row["requester_id"] = users_service.find_or_create_requester(
+            conn, name=requester.name, email=requester.email, now=now
+        ).id
+    if row.get("requester_id") is None:
+        if actor is None:
+            raise InvalidInput.field("requester_id", "cannot be blank")
+        row["requester_id"] = actor.user_id
+    _check_refs(conn, row)
+    requester_user = users_repo.get_user(conn, row["requester_id"])
+    assert requester_user is not None
+    if row.get("organization_id") is None:
+        row["organization_id"] = requester_user.organization_id
+    if row.get("assignee_id") is not None and row.get("group_id") is None:
+        row["group_id"] = users_repo.get_user(conn, row["assignee_id"]).default_group_id  # type: ignore[union-attr]
+    if row.get("group_id") is None and row.get("organization_id") is not None:
+        org = orgs_repo.get_organization(conn, row["organization_id"])
+        row["group_id"] = org.group_id if org else None
+    if comment is None or not (comment.body or comment.html_body):
+        raise InvalidInput.field("comment", "a new ticket needs a description (comment.body or comment.html_body)")
+    requested = row.pop("status", None)
+    default_status = Status.OPEN if row.get("assignee_id") is not None else Status.NEW
+    status = Status(requested) if requested is not None else default_status
+    if status is Status.CLOSED:
+        raise InvalidInput.field("status", "a ticket cannot be created closed")
+    if actor is not None and not actor.is_agent and status is not Status.NEW:
+        raise PermissionDenied("End-users cannot set a status")
+    tags = normalize_tags(values.get("tags", []) + values.get("additional_tags", []))
+    custom = clean_custom_fields(conn, values.get("custom_fields", {}))
+    description, _ = _comment_bodies(comment)
+    submitter_id = actor.user_id if actor is not None else row["requester_id"]
+    ticket_id = repo.add_ticket(
+        conn,
+        {
+            **row,
+            "subject": (row.get("subject") or description.split("\n", 1)[0])[:255],
+            "description": description,
+            "submitter_id": submitter_id,
+            "status": status.value,
+            "via_channel": via.value,
+            "tags": tags,
+            "custom_fields": custom,
+            "created_at": now,
+            "updated_at": now,
+            "status_changed_at": now,
+            "solved_at": now if status is Status.SOLVED else None,
+        },
+    )
+    repo.replace_tags(conn, ticket_id, [], tags)
+    collaborators = sorted(set(values.get("collaborator_ids", [])))
+    _check_collaborators(conn, collaborators)
+    repo.replace_collaborators(conn, ticket_id, [], collaborators)
+    builder = _AuditBuilder()
+    ticket = repo.get_ticket(conn, ticket_id)
+    assert ticket is not None
+    for field in _AUDITED_FIELDS:
+        value = getattr(ticket, field)
+        if value is not None:
+            builder.create(field, value)
+    if tags:
+        builder.create("tags", tags)
+    author = _comment_author(conn, actor, comment, row["requester_id"])
+    audit = _finish_audit(
+        conn, ticket_id=ticket_id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
+    )
+    return TicketResult(ticket=ticket, audit=audit)
+
+
+def _check_collaborators(conn: Connection, user_ids: list[int]) -> None:
+    missing = sorted(set(user_ids) - set(users_repo.get_users(conn, user_ids)))
+    if missing:
+        raise InvalidInput.field("collaborator_ids", f"unknown users {missing}")
+
+
+def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads top to bottom
+    conn: Connection,
+    *,
+    actor: Viewer | None,
+    ticket_id: int,
+    values: dict[str, Any],
+    comment: CommentDraft | None,
+    via: Channel,
+    now: datetime,
+) -> TicketResult:
+    """Apply one update: field changes, tags, an optional comment, and the status rules."""
+    ticket = get_readable_ticket_or_raise(conn, actor, ticket_id) if actor else repo.get_ticket(conn, ticket_id)
+    if ticket is None:
+        raise NotFound("Ticket", ticket_id)
+    mover = _mover(actor)
+    if actor is not None and not actor.is_agent:
+        if set(values) - {"status"} or values.get("status") not in (None, Status.SOLVED):
+            raise PermissionDenied("End-users can only comment on or solve their requests")
+        if comment is not None and not can_comment_on_ticket(actor, facts(ticket)):
+            raise PermissionDenied("You may view this request but not comment on it")
+        if comment is not None and not comment.public:
+            raise PermissionDenied("End-users cannot add internal notes")
+    if comment is not None and not (comment.body or comment.html_body):
+        raise InvalidInput.field("comment", "a comment needs a body or html_body")
+    requested = Status(values["status"]) if values.get("status") is not None else None
+    public_comment = comment is not None and comment.public
+    status = next_status(ticket.status, mover=mover, requested=requested, public_comment=public_comment)
+    row = {k: values[k] for k in _AUDITED_FIELDS if k in values and k != "status"}
+    _check_refs(conn, {**row, "group_id": row.get("group_id", ticket.group_id)} if "assignee_id" in row else row)
+    if "assignee_id" in row and row["assignee_id"] is not None and "group_id" not in row and ticket.group_id is None:
+        assignee = users_repo.get_user(conn, row["assignee_id"])
+        row["group_id"] = assignee.default_group_id if assignee else None
+    row["status"] = status.value
+    builder = _AuditBuilder()
+    for field, value in row.items():
+        previous = getattr(ticket, field)
+        previous_wire = previous.value if hasattr(previous, "value") else previous
+        if value != previous_wire:
+            builder.change(field, value, previous_wire)
+    if status is not ticket.status:
+        row["status_changed_at"] = now
+        row["solved_at"] = now if status is Status.SOLVED else (ticket.solved_at if status is Status.CLOSED else None)
+    tags = list(ticket.tags)
+    if "tags" in values:
+        tags = normalize_tags(values["tags"])
+    tags = normalize_tags(tags + values.get("additional_tags", []))
+    removed = set(normalize_tags(values.get("remove_tags", [])))
+    tags = [tag for tag in tags if tag not in removed]
+    if tags != ticket.tags:
+        builder.change("tags", tags, ticket.tags)
+        repo.replace_tags(conn, ticket_id, ticket.tags, tags)
+        row["tags"] = tags
+    if "custom_fields" in values:
+        custom = {**ticket.custom_fields, **clean_custom_fields(conn, values["custom_fields"])}
+        if custom != ticket.custom_fields:
+            builder.change("custom_fields", custom, ticket.custom_fields)
+            row["custom_fields"] = custom
+    if "collaborator_ids" in values:
+        collaborators = sorted(set(values["collaborator_ids"]))
+        _check_collaborators(conn, collaborators)
+        if collaborators != ticket.collaborator_ids:
+            builder.change("collaborator_ids", collaborators, ticket.collaborator_ids)
+            repo.replace_collaborators(conn, ticket_id, ticket.collaborator_ids, collaborators)
+    row["updated_at"] = now
+    repo.change_ticket(conn, ticket_id, row)
+    author_id = actor.user_id if actor is not None else None
+    comment_pair = (comment, _comment_author(conn, actor, comment, ticket.requester_id)) if comment else None
+    audit = _finish_audit(
+        conn, ticket_id=ticket_id, author_id=author_id, via=via, builder=builder, comment=comment_pair, now=now
+    )
+    updated = repo.get_ticket(conn, ticket_id)
+    assert updated is not None
+    return TicketResult(ticket=updated, audit=audit)
+
+
+def reply_as_requester(
+    conn: Connection, *, actor: Viewer, ticket_id: int, comment: CommentDraft, solve: bool, via: Channel, now: datetime
+) -> TicketResult:
+    """An end-user's reply through the Requests API. On a closed ticket it opens a linked follow-up."""
+    ticket = get_readable_ticket_or_raise(conn, actor, ticket_id)
+    if ticket.status is Status.CLOSED:
+        if not can_comment_on_ticket(actor, facts(ticket)):
+            raise PermissionDenied("You may view this request but not comment on it")
+        return create_followup(conn, actor=actor, source=ticket, comment=comment, now=now)
+    values: dict[str, Any] = {"status": Status.SOLVED} if solve else {}
+    return update_ticket(conn, actor=actor, ticket_id=ticket_id, values=values, comment=comment, via=via, now=now)
+
+
+def create_followup(
+    conn: Connection, *, actor: Viewer, source: Ticket, comment: CommentDraft, now: datetime
+) -> TicketResult:
+    """A new ticket linked to a closed one, carrying over its subject, people and tags."""
+    result = create_ticket(
+        conn,
+        actor=None,
+        values={
+            "subject": source.subject,
+            "requester_id": actor.user_id,
+            "organization_id": source.organization_id,
+            "group_id": source.group_id,
+            "assignee_id": source.assignee_id,
+            "tags": list(source.tags),
+        },
+        comment=CommentDraft(body=comment.body, html_body=comment.html_body, public=True, uploads=comment.uploads),
+        requester=None,
+        via=Channel.FOLLOWUP,
+        now=now,
+    )
+    repo.change_ticket(conn, result.ticket.id, {"followup_source_id": source.id, "submitter_id": actor.user_id})
+    ticket = repo.get_ticket(conn, result.ticket.id)
+    assert ticket is not None
+    return TicketResult(ticket=ticket, audit=result.audit)
+
+
+def followup_ids(conn: Connection, ticket_id: int) -> list[int]:
+    from opsdesk.tickets.tables import tickets  # noqa: PLC0415 - keeps the table out of the service's surface
+
+    rows = conn.execute(tickets.select().with_only_columns(tickets.c.id).where(tickets.c.followup_source_id == ticket_id))
+    return [row.id for row in rows]
+
+
+def merge_tickets(  # noqa: PLR0913 - Zendesk's merge takes all of these
+    conn: Connection,
+    *,
+    actor: Viewer,
+    target_id: int,
+    source_ids: list[int],
+    target_comment: str | None,
+    source_comment: str | None,
+    target_comment_is_public: bool,
+    source_comment_is_public: bool,
+    now: datetime,
+) -> Ticket:
+    """Merge each source into the target: sources close with the merge tags; both sides get a comment."""
+    if not actor.is_agent:
+        raise PermissionDenied("Only agents can merge tickets")
+    if not source_ids:
+        raise InvalidInput.field("ids", "name at least one ticket to merge")
+    if target_id in source_ids:
+        raise InvalidInput.field("ids", "a ticket cannot be merged into itself")
+    target = get_readable_ticket_or_raise(conn, actor, target_id)
+    if target.status is Status.CLOSED:
+        raise InvalidInput.field("target", f"ticket {target_id} is closed")
+    sources = [get_readable_ticket_or_raise(conn, actor, source_id) for source_id in source_ids]
+    for source in sources:
+        if source.status is Status.CLOSED:
+            raise InvalidInput.field("ids", f"ticket {source.id} is closed")
+    for source in sources:
+        note = source_comment or f"This request was closed and merged into request #{target.id} \"{target.subject}\"."
+        update_ticket(
+            conn,
+            actor=None,
+            ticket_id=source.id,
+            values={"status": Status.CLOSED, "additional_tags": list(MERGE_TAGS)},
+            comment=CommentDraft(body=note, public=source_comment_is_public, author_id=actor.user_id),
+            via=Channel.MERGE,
+            now=now,
+        )
+        repo.change_ticket(conn, source.id, {"updated_at": now})
+    summary = target_comment or "\n".join(
+        f"Request #{source.id} \"{source.subject}\" was closed and merged into this request. Last comment in "
+        f"request #{source.id}:\n\n{source.description}"
+        for source in sources
+    )
+    result = update_ticket(
+        conn,
+        actor=None,
+        ticket_id=target.id,
+        values={},
+        comment=CommentDraft(body=summary, public=target_comment_is_public, author_id=actor.user_id),
+        via=Channel.MERGE,
+        now=now,
+    )
+    return result.ticket
+
+
+def delete_ticket(conn: Connection, *, actor: Viewer, ticket_id: int, now: datetime) -> None:
+    if not actor.is_agent:
+        raise PermissionDenied("Only agents can delete tickets")
+    get_readable_ticket_or_raise(conn, actor, ticket_id)
+    repo.change_ticket(conn, ticket_id, {"deleted_at": now, "updated_at": now})
+
+
+def is_end_user(actor: Viewer) -> bool:
+    return actor.role is Role.END_USER

@@ -1,0 +1,1 @@
+"""People: end-users, agents and admins, with their credentials."""
