@@ -83,7 +83,7 @@ def _postgres(workdir: Path) -> Iterator[BenchDatabase]:
         if admin_database == BENCH_DATABASE:  # it is about to be dropped: work from elsewhere
             admin_database = "postgres"
         with _bench_database(_with_database(given, "postgresql", admin_database)) as db:
-            yield _postgres_database(db, f"{POSTGRES_URL_VARIABLE} (database {BENCH_DATABASE})")
+            yield _postgres_database(db, f"server at {POSTGRES_URL_VARIABLE}, database {BENCH_DATABASE}")
         return
 
     with warnings.catch_warnings():

@@ -92,6 +92,11 @@ class LoadResult:
         return self.generator_cpu_s / requests * 1e6 if requests else 0.0
 
     @property
+    def generator_core_share(self) -> float:
+        """The generator's CPU time as a share of one core over the measured window."""
+        return self.generator_cpu_s / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
     def server_us_per_request(self) -> float | None:
         requests = self.ok + self.errors
         if self.server_cpu_s is None or not requests:
@@ -122,9 +127,7 @@ def spawn(plan: LoadPlan, workdir: Path) -> LoadResult:
     command = [sys.executable, "-m", "bench.loadgen", str(plan_path), str(result_path)]
     limit_s = plan.warmup_s + plan.duration_s + GRACE_S + 30.0
     try:
-        completed = subprocess.run(
-            command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=limit_s, check=False
-        )
+        completed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=limit_s, check=False)
     except subprocess.TimeoutExpired as exc:
         raise LoadGeneratorError(f"load generator ran past {limit_s:.0f} s") from exc
     if completed.returncode != 0 or not result_path.exists():
@@ -168,11 +171,7 @@ class _Tally:
 
 
 def _request_builder(plan: LoadPlan) -> Callable[[], bytes]:
-    common = (
-        f"Host: 127.0.0.1:{plan.port}\r\n"
-        f"Authorization: {plan.authorization}\r\n"
-        "Accept: application/json\r\n"
-    )
+    common = f"Host: 127.0.0.1:{plan.port}\r\nAuthorization: {plan.authorization}\r\nAccept: application/json\r\n"
     if plan.operation == "create":
         if plan.requester_id is None:
             raise ValueError("a create run needs requester_id")
@@ -193,8 +192,7 @@ def _request_builder(plan: LoadPlan) -> Callable[[], bytes]:
     if not plan.ticket_ids:
         raise ValueError("a show run needs ticket_ids")
     requests = [
-        f"GET /api/v2/tickets/{ticket_id}.json HTTP/1.1\r\n{common}\r\n".encode()
-        for ticket_id in plan.ticket_ids
+        f"GET /api/v2/tickets/{ticket_id}.json HTTP/1.1\r\n{common}\r\n".encode() for ticket_id in plan.ticket_ids
     ]
     position = iter(range(sys.maxsize))
 
@@ -356,10 +354,7 @@ async def generate(plan: LoadPlan, loop_name: str) -> LoadResult:
         expected_status=EXPECTED_STATUS[plan.operation],
     )
     before_task = asyncio.create_task(_snapshot_at(measure_start_ns, plan.server_pid))
-    clients = [
-        asyncio.create_task(_client(plan, tally, next_request, connection))
-        for connection in connections
-    ]
+    clients = [asyncio.create_task(_client(plan, tally, next_request, connection)) for connection in connections]
     _, unfinished = await asyncio.wait(clients, timeout=plan.warmup_s + plan.duration_s + GRACE_S)
     for task in unfinished:
         task.cancel()

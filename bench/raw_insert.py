@@ -54,7 +54,7 @@ def _timed_loop(seconds: float, operation: Callable[[int], None]) -> float:
 def _select_order(row_count: int) -> list[int]:
     """Ids 1..row_count in a fixed shuffled order, so reads do not just walk the B-tree."""
     ids = list(range(1, row_count + 1))
-    random.Random(2).shuffle(ids)  # noqa: S311 (an access pattern, not a secret)
+    random.Random(2).shuffle(ids)
     return ids
 
 
@@ -83,9 +83,7 @@ def measure_sqlite(path: Path, seconds: float) -> Ceiling:
         order = _select_order(row_count)
 
         def select(n: int) -> None:
-            row = connection.execute(
-                "SELECT * FROM bench_raw WHERE id = ?", (order[n % len(order)],)
-            ).fetchone()
+            row = connection.execute("SELECT * FROM bench_raw WHERE id = ?", (order[n % len(order)],)).fetchone()
             if row is None:
                 raise RuntimeError("bench_raw lost a row")
 
@@ -124,9 +122,7 @@ def measure_postgres(conninfo: str, seconds: float) -> Ceiling:
         order = _select_order(count_row[0] if count_row else 0)
 
         def select(n: int) -> None:
-            row = connection.execute(
-                "SELECT * FROM bench_raw WHERE id = %s", (order[n % len(order)],)
-            ).fetchone()
+            row = connection.execute("SELECT * FROM bench_raw WHERE id = %s", (order[n % len(order)],)).fetchone()
             if row is None:
                 raise RuntimeError("bench_raw lost a row")
 

@@ -72,26 +72,26 @@ def _load(plan: loadgen.LoadPlan, workdir: Path, label: str) -> loadgen.LoadResu
     except loadgen.LoadGeneratorError as exc:
         raise BenchError(str(exc)) from exc
     print(
-        f"    {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms,"
-        f" {result.errors} errors",
+        f"    {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.errors} errors",
         file=sys.stderr,
     )
     return result
 
 
+def _show_plan(create_plan: loadgen.LoadPlan, create: loadgen.LoadResult) -> loadgen.LoadPlan:
+    """The show run: same clients and timing as the create run, over the tickets it created."""
+    if not create.created_ids:
+        raise BenchError("no ticket was created, so there is nothing to show")
+    return replace(create_plan, operation="show", requester_id=None, ticket_ids=create.created_ids)
+
+
 def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseFigures:
     """Every measurement for one database; everything it starts is stopped when it returns."""
     with ExitStack() as stack:
-        workdir = Path(
-            stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="opsdesk-bench-", dir=TEMP_PARENT)
-            )
-        )
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="opsdesk-bench-", dir=TEMP_PARENT)))
         database: BenchDatabase = stack.enter_context(provision(kind, workdir))
         label = database.label
-        print(
-            f"{label} {database.server_version}: migrating, creating the admin …", file=sys.stderr
-        )
+        print(f"{label} {database.server_version}: migrating, creating the admin …", file=sys.stderr)
         create_admin(database.sqlalchemy_url, workdir)
         print(f"  {label}: raw ceiling, {settings.ceiling_s:g} s each …", file=sys.stderr)
         ceiling = database.measure_ceiling(settings.ceiling_s)
@@ -115,12 +115,7 @@ def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseF
                 loop=settings.loop,
             )
             create = _load(create_plan, workdir, label)
-            if not create.created_ids:
-                raise BenchError("no ticket was created, so there is nothing to show")
-            show_plan = replace(
-                create_plan, operation="show", requester_id=None, ticket_ids=create.created_ids
-            )
-            show = _load(show_plan, workdir, label)
+            show = _load(_show_plan(create_plan, create), workdir, label)
         except BaseException:
             print(f"--- {label}: server log tail ---\n{log_tail(server.log_path)}", file=sys.stderr)
             raise
@@ -131,9 +126,7 @@ def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseF
 
 def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="2 s per operation and 1 s ceilings (a smoke run)"
-    )
+    parser.add_argument("--quick", action="store_true", help="2 s per operation and 1 s ceilings (a smoke run)")
     parser.add_argument(
         "--db",
         action="append",
@@ -142,9 +135,7 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, help="seconds per operation (default 10)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument(
-        "--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md", help="file to rewrite"
-    )
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md", help="file to rewrite")
     parser.add_argument(
         "--loop",
         choices=["auto", "asyncio", "uvloop"],
@@ -170,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         ceiling_s=1.0 if arguments.quick else 3.0,
     )
     kinds: list[DatabaseKind] = arguments.db or list(get_args(DatabaseKind))
-    measured_at = datetime.now(UTC)
+    measured_at = datetime.now(UTC)  # noqa: TID251 (the report's date is the wall clock's, no opsdesk Clock here)
     results: list[DatabaseFigures] = []
     failures: list[str] = []
     for kind in kinds:
@@ -181,9 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 (top level: report it, still try the other database)
             failures.append(f"{kind}: {traceback.format_exc()}")
 
-    section = render_section(
-        results, settings, Machine.describe(), measured_at, source_revision(REPO_ROOT)
-    )
+    section = render_section(results, settings, Machine.describe(), measured_at, source_revision(REPO_ROOT))
     if results:
         print(section)
     errors = error_report(results)
@@ -204,4 +193,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # everything started has been stopped on the way out
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -71,9 +71,7 @@ def create_admin(database_url: str, workdir: Path) -> None:
         except subprocess.TimeoutExpired as exc:
             raise ServerError(f"`opsdesk admin create` hung:\n{log_tail(log_path)}") from exc
     if completed.returncode != 0:
-        raise ServerError(
-            f"`opsdesk admin create` exited with {completed.returncode}:\n{log_tail(log_path)}"
-        )
+        raise ServerError(f"`opsdesk admin create` exited with {completed.returncode}:\n{log_tail(log_path)}")
 
 
 def free_port() -> int:
@@ -89,9 +87,7 @@ class RunningServer:
     pid: int
     log_path: Path
 
-    def request_json(
-        self, method: str, path: str, authorization: str, body: object | None = None
-    ) -> tuple[int, Any]:
+    def request_json(self, method: str, path: str, authorization: str, body: object | None = None) -> tuple[int, Any]:
         """One request on a fresh connection: (status, decoded JSON body or None)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -148,10 +144,7 @@ def running_server(database_url: str, workdir: Path) -> Iterator[RunningServer]:
                     f" 200:\n{log_tail(log_path)}"
                 )
             if time.monotonic() > deadline:
-                raise ServerError(
-                    f"/healthz did not answer 200 within {START_TIMEOUT_S:.0f} s:\n"
-                    f"{log_tail(log_path)}"
-                )
+                raise ServerError(f"/healthz did not answer 200 within {START_TIMEOUT_S:.0f} s:\n{log_tail(log_path)}")
             time.sleep(0.1)
         yield RunningServer(port=port, pid=process.pid, log_path=log_path)
     finally:

@@ -69,8 +69,9 @@ def _admin_create(settings: Settings, args: argparse.Namespace) -> None:
             if args.password:
                 values["password"] = args.password
             user = users_service.create_user(conn, actor=None, values=values, now=now)
-            token = users_service.issue_token(conn, user_id=user.id, token=args.token, now=now,
-                                              description="created by `opsdesk admin create`")
+            token = users_service.issue_token(
+                conn, user_id=user.id, token=args.token, now=now, description="created by `opsdesk admin create`"
+            )
     finally:
         engine.dispose()
     print(token)  # noqa: T201 - the token is this command's output
@@ -99,8 +100,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     for role, email, password in DEMO_LOGINS:
         print(f"  demo login, {role}: {email} / {password}", file=sys.stderr)  # noqa: T201
     if args.workers > 1:
-        uvicorn.run("opsdesk.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", access_log=False)
+        uvicorn.run(
+            "opsdesk.web.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
 

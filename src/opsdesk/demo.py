@@ -26,6 +26,8 @@ from opsdesk.users import service as users_service
 DEMO_PASSWORD = "opsdesk-demo"  # noqa: S105 - published demo login
 DEMO_ADMIN_TOKEN = "opsdesk-demo-token"  # noqa: S105 - published demo token
 ADMIN_EMAIL = "admin@opsdesk.test"
+SHARE_OF_EXPERT_TICKETS = 0.25
+SHARE_OF_PREMIUM_TICKETS = 0.2
 
 # (name, domain, shared_tickets, shared_comments, the sharing option of seed 003 it shows)
 ORGANIZATIONS = (
@@ -33,11 +35,17 @@ ORGANIZATIONS = (
     ("Globex", "globex.example", True, False, "All users can view all tickets but not add comments"),
     ("Umbrella", "umbrella.example", True, True, "All users can view all tickets and add comments"),
     ("Hooli", "hooli.example", False, False, "Only selected users can view all org's tickets"),
-    ("Stark Industries", "stark.example", False, False, "Only selected users can view and comment on all org's tickets"),
+    (
+        "Stark Industries",
+        "stark.example",
+        False,
+        False,
+        "Only selected users can view and comment on all org's tickets",
+    ),
 )
 
-# (name, email, organization domain, ticket_restriction, shared_comments)
-END_USERS = (
+# (name, email, ticket_restriction, shared_comments): None follows the organization
+END_USERS: tuple[tuple[str, str, str | None, bool | None], ...] = (
     ("Ian Initech", "ian@initech.example", None, None),
     ("Irene Initech", "irene@initech.example", None, None),
     ("Gina Globex", "gina@globex.example", None, None),
@@ -115,82 +123,129 @@ def _viewer(conn: Connection, user_id: int) -> Viewer:
     return viewer
 
 
-def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa: PLR0915 - one linear script
+def _build(conn: Connection, now: datetime, ticket_count: int) -> None:
     rng = random.Random(20260302)  # noqa: S311 - demo data, not security
     start = now - timedelta(days=30)
     admin = users_service.create_user(
-        conn, actor=None,
-        values={"name": "Ada Admin", "email": ADMIN_EMAIL, "role": "admin", "password": DEMO_PASSWORD, "verified": True},
+        conn,
+        actor=None,
+        values={
+            "name": "Ada Admin",
+            "email": ADMIN_EMAIL,
+            "role": "admin",
+            "password": DEMO_PASSWORD,
+            "verified": True,
+        },
         now=start,
     )
     users_service.issue_token(conn, user_id=admin.id, token=DEMO_ADMIN_TOKEN, now=start, description="demo")
     admin_viewer = _viewer(conn, admin.id)
     group_ids = {
-        name: groups_service.create_group(conn, actor=admin_viewer, values={"name": name, "description": text},
-                                          now=start).id
-        for name, text in (("Tier 1", "First responders for every new ticket"),
-                           ("Platform experts", "Second tier: technical diagnoses and advice"))
+        name: groups_service.create_group(
+            conn, actor=admin_viewer, values={"name": name, "description": text}, now=start
+        ).id
+        for name, text in (
+            ("Tier 1", "First responders for every new ticket"),
+            ("Platform experts", "Second tier: technical diagnoses and advice"),
+        )
     }
     agent_ids: dict[str, list[int]] = {name: [] for name in group_ids}
     for name, email, group, restriction in AGENTS:
-        agent = users_service.create_user(
-            conn, actor=None,
-            values={"name": name, "email": email, "role": "agent", "password": DEMO_PASSWORD,
-                    "ticket_restriction": restriction, "verified": True},
+        agent_user = users_service.create_user(
+            conn,
+            actor=None,
+            values={
+                "name": name,
+                "email": email,
+                "role": "agent",
+                "password": DEMO_PASSWORD,
+                "ticket_restriction": restriction,
+                "verified": True,
+            },
             now=start,
         )
-        groups_service.add_agent_to_group(conn, user_id=agent.id, group_id=group_ids[group], now=start)
+        groups_service.add_agent_to_group(conn, user_id=agent_user.id, group_id=group_ids[group], now=start)
         if restriction is None:  # a restricted agent cannot pick up unassigned tickets
-            agent_ids[group].append(agent.id)
+            agent_ids[group].append(agent_user.id)
     for name, domain, shared_tickets, shared_comments, option in ORGANIZATIONS:
         orgs_service.create_organization(
-            conn, actor=admin_viewer,
-            values={"name": name, "domain_names": [domain], "shared_tickets": shared_tickets,
-                    "shared_comments": shared_comments, "notes": option,
-                    "external_id": f"sfdc-{domain.split('.')[0]}",
-                    "tags": ["premium"] if name in {"Umbrella", "Stark Industries"} else ["standard"]},
+            conn,
+            actor=admin_viewer,
+            values={
+                "name": name,
+                "domain_names": [domain],
+                "shared_tickets": shared_tickets,
+                "shared_comments": shared_comments,
+                "notes": option,
+                "external_id": f"sfdc-{domain.split('.')[0]}",
+                "tags": ["premium"] if name in {"Umbrella", "Stark Industries"} else ["standard"],
+            },
             now=start,
         )
     requester_ids = []
-    for name, email, restriction, shared_comments in END_USERS:
+    for name, email, restriction, user_shared_comments in END_USERS:
         user = users_service.create_user(
-            conn, actor=None,
-            values={"name": name, "email": email, "password": DEMO_PASSWORD, "ticket_restriction": restriction,
-                    "shared_comments": shared_comments, "verified": True},
+            conn,
+            actor=None,
+            values={
+                "name": name,
+                "email": email,
+                "password": DEMO_PASSWORD,
+                "ticket_restriction": restriction,
+                "shared_comments": user_shared_comments,
+                "verified": True,
+            },
             now=start,
         )
         requester_ids.append(user.id)
     problem = forms_service.create_field(
-        conn, actor=admin_viewer,
-        values={"type": "tagger", "title": "Problem type", "custom_field_options": [
-            {"name": "Bug", "value": "problem_bug"}, {"name": "How-to", "value": "problem_howto"},
-            {"name": "Outage", "value": "problem_outage"}, {"name": "Account", "value": "problem_account"}]},
+        conn,
+        actor=admin_viewer,
+        values={
+            "type": "tagger",
+            "title": "Problem type",
+            "custom_field_options": [
+                {"name": "Bug", "value": "problem_bug"},
+                {"name": "How-to", "value": "problem_howto"},
+                {"name": "Outage", "value": "problem_outage"},
+                {"name": "Account", "value": "problem_account"},
+            ],
+        },
         now=start,
     )
     criticality = forms_service.create_field(
-        conn, actor=admin_viewer,
-        values={"type": "tagger", "title": "System criticality", "custom_field_options": [
-            {"name": "Mission Critical", "value": "mission_critical"},
-            {"name": "Business Critical", "value": "business_critical"},
-            {"name": "Business Operational", "value": "business_operational"},
-            {"name": "Administrative", "value": "administrative"}]},
+        conn,
+        actor=admin_viewer,
+        values={
+            "type": "tagger",
+            "title": "System criticality",
+            "custom_field_options": [
+                {"name": "Mission Critical", "value": "mission_critical"},
+                {"name": "Business Critical", "value": "business_critical"},
+                {"name": "Business Operational", "value": "business_operational"},
+                {"name": "Administrative", "value": "administrative"},
+            ],
+        },
         now=start,
     )
     seats = forms_service.create_field(
         conn, actor=admin_viewer, values={"type": "integer", "title": "Number of seats"}, now=start
     )
     reference = forms_service.create_field(
-        conn, actor=admin_viewer,
+        conn,
+        actor=admin_viewer,
         values={"type": "regexp", "title": "Customer reference", "regexp_for_validation": r"[A-Z]{3}-\d{4}"},
         now=start,
     )
     support_form = forms_service.create_form(
-        conn, actor=admin_viewer,
+        conn,
+        actor=admin_viewer,
         values={"name": "Support", "default": True, "ticket_field_ids": [problem.id, seats.id, reference.id]},
         now=start,
     )
     ops_form = forms_service.create_form(
-        conn, actor=admin_viewer,
+        conn,
+        actor=admin_viewer,
         values={"name": "Support Ops", "ticket_field_ids": [criticality.id], "position": 1},
         now=start,
     )
@@ -206,51 +261,98 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
             "ticket_form_id": ops_form.id if ops else support_form.id,
         }
         result = tickets_service.create_ticket(
-            conn, actor=requester, values=values,
+            conn,
+            actor=requester,
+            values=values,
             comment=CommentDraft(body=f"{values['subject']}.\n\nWe need help with this, thanks."),
-            requester=None, via=rng.choice((Channel.EMAIL, Channel.EMAIL, Channel.WEB, Channel.API)), now=created,
+            requester=None,
+            via=rng.choice((Channel.EMAIL, Channel.EMAIL, Channel.WEB, Channel.API)),
+            now=created,
         )
         ticket_id = result.ticket.id
-        final = rng.choice((Status.NEW, Status.OPEN, Status.OPEN, Status.PENDING, Status.HOLD, Status.SOLVED,
-                            Status.SOLVED, Status.CLOSED))
+        final = rng.choice(
+            (
+                Status.NEW,
+                Status.OPEN,
+                Status.OPEN,
+                Status.PENDING,
+                Status.HOLD,
+                Status.SOLVED,
+                Status.SOLVED,
+                Status.CLOSED,
+            )
+        )
         if final is Status.NEW:
             continue
-        group = "Platform experts" if ops or rng.random() < 0.25 else "Tier 1"  # noqa: PLR2004
+        group = "Platform experts" if ops or rng.random() < SHARE_OF_EXPERT_TICKETS else "Tier 1"
         agent_id = rng.choice(agent_ids[group])
         agent = _viewer(conn, agent_id)
         moment = created + timedelta(minutes=rng.randint(5, 600))
-        custom = {str(criticality.id): rng.choice(["mission_critical", "business_critical", "business_operational",
-                                                   "administrative"])} if ops else {
-            str(problem.id): rng.choice(["problem_bug", "problem_howto", "problem_outage", "problem_account"])}
+        custom = (
+            {
+                str(criticality.id): rng.choice(
+                    ["mission_critical", "business_critical", "business_operational", "administrative"]
+                )
+            }
+            if ops
+            else {str(problem.id): rng.choice(["problem_bug", "problem_howto", "problem_outage", "problem_account"])}
+        )
         tickets_service.update_ticket(
-            conn, actor=agent, ticket_id=ticket_id,
-            values={"group_id": group_ids[group], "assignee_id": agent_id, "custom_fields": {int(k): v for k, v in
-                                                                                             custom.items()},
-                    "additional_tags": ["premium"] if rng.random() < 0.2 else []},  # noqa: PLR2004
-            comment=CommentDraft(body=rng.choice(NOTES), public=False), via=Channel.WEB, now=moment,
+            conn,
+            actor=agent,
+            ticket_id=ticket_id,
+            values={
+                "group_id": group_ids[group],
+                "assignee_id": agent_id,
+                "custom_fields": {int(k): v for k, v in custom.items()},
+                "additional_tags": ["premium"] if rng.random() < SHARE_OF_PREMIUM_TICKETS else [],
+            },
+            comment=CommentDraft(body=rng.choice(NOTES), public=False),
+            via=Channel.WEB,
+            now=moment,
         )
         moment += timedelta(minutes=rng.randint(5, 240))
         tickets_service.update_ticket(
-            conn, actor=agent, ticket_id=ticket_id, values={"status": Status.PENDING},
-            comment=CommentDraft(body=rng.choice(REPLIES)), via=Channel.WEB, now=moment,
+            conn,
+            actor=agent,
+            ticket_id=ticket_id,
+            values={"status": Status.PENDING},
+            comment=CommentDraft(body=rng.choice(REPLIES)),
+            via=Channel.WEB,
+            now=moment,
         )
         if final is Status.PENDING:
             continue
         moment += timedelta(hours=rng.randint(1, 48))
         tickets_service.update_ticket(
-            conn, actor=requester, ticket_id=ticket_id, values={},
-            comment=CommentDraft(body=rng.choice(CUSTOMER_FOLLOWUPS)), via=Channel.EMAIL, now=moment,
+            conn,
+            actor=requester,
+            ticket_id=ticket_id,
+            values={},
+            comment=CommentDraft(body=rng.choice(CUSTOMER_FOLLOWUPS)),
+            via=Channel.EMAIL,
+            now=moment,
         )
         if final is Status.OPEN:
             continue
         moment += timedelta(minutes=rng.randint(10, 300))
         target = Status.HOLD if final is Status.HOLD else Status.SOLVED
         tickets_service.update_ticket(
-            conn, actor=agent, ticket_id=ticket_id, values={"status": target},
-            comment=CommentDraft(body="Solved: " + rng.choice(REPLIES)), via=Channel.WEB, now=moment,
+            conn,
+            actor=agent,
+            ticket_id=ticket_id,
+            values={"status": target},
+            comment=CommentDraft(body="Solved: " + rng.choice(REPLIES)),
+            via=Channel.WEB,
+            now=moment,
         )
         if final is Status.CLOSED:
             tickets_service.update_ticket(
-                conn, actor=None, ticket_id=ticket_id, values={"status": Status.CLOSED}, comment=None,
-                via=Channel.RULE, now=moment + timedelta(days=4),
+                conn,
+                actor=None,
+                ticket_id=ticket_id,
+                values={"status": Status.CLOSED},
+                comment=None,
+                via=Channel.RULE,
+                now=moment + timedelta(days=4),
             )

@@ -117,7 +117,7 @@ def _log_tail(log_path: Path) -> str:
 
 def _healthz_status(url: str) -> int | None:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback http URL we built
+        with urllib.request.urlopen(url, timeout=2) as response:
             status: int = response.status
             return status
     except urllib.error.HTTPError as exc:
@@ -174,7 +174,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     # leaving a stray value in place would hide a server that gets that wrong.
     env.pop("OPSDESK_BASE_URL", None)
 
-    created = subprocess.run(  # noqa: S603 - fixed argv, no shell
+    created = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -209,7 +209,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "server.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -258,7 +258,7 @@ def zenpy_env(live_server: LiveServer) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def zenpy_factory(
     live_server: LiveServer,
-    zenpy_env: None,  # noqa: ARG001 - requested for its effect: zenpy pointed at the server
+    zenpy_env: None,
 ) -> Iterator[ZenpyFactory]:
     """``zenpy_factory(email, token=...)`` or ``zenpy_factory(email, password=...)``."""
     factory = ZenpyFactory(live_server)

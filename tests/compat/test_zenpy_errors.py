@@ -49,9 +49,7 @@ MISSING_ID = 987_654_321
         pytest.param(lambda zen: zen.organizations(id=MISSING_ID), id="organization"),
     ],
 )
-def test_missing_record_raises_record_not_found(
-    zenpy_admin: Any, fetch: Callable[[Any], Any]
-) -> None:
+def test_missing_record_raises_record_not_found(zenpy_admin: Any, fetch: Callable[[Any], Any]) -> None:
     with pytest.raises(RecordNotFoundException) as excinfo:
         fetch(zenpy_admin)
 
@@ -90,9 +88,7 @@ def test_invalid_priority_is_a_record_invalid_api_exception(zenpy_admin: Any) ->
 def test_bad_credentials_are_a_401_api_exception(
     live_server: LiveServer, zenpy_factory: ZenpyFactory, email: str | None, token: str | None
 ) -> None:
-    intruder = zenpy_factory(
-        email or live_server.admin_email, token=token or live_server.admin_token
-    )
+    intruder = zenpy_factory(email or live_server.admin_email, token=token or live_server.admin_token)
 
     with pytest.raises(APIException) as excinfo:
         intruder.users.me()

@@ -155,8 +155,7 @@ def wait_for_job(client: Any, job_status: Any) -> Any:
     while job.status not in JOB_DONE_STATES:
         if time.monotonic() > deadline:
             pytest.fail(
-                f"job {job.id} still {job.status!r} after {JOB_TIMEOUT_S:.0f} s "
-                "(the server runs with --no-worker)"
+                f"job {job.id} still {job.status!r} after {JOB_TIMEOUT_S:.0f} s (the server runs with --no-worker)"
             )
         time.sleep(0.2)
         job = client.job_status(id=job.id)
@@ -200,9 +199,7 @@ class People:
 @pytest.fixture(scope="module")
 def people(zenpy_admin: Any) -> People:
     """An organization with two end-users; the requester can log in with a password."""
-    organization = zenpy_admin.organizations.create(
-        Organization(name="Globex Compat", domain_names=["globex.example"])
-    )
+    organization = zenpy_admin.organizations.create(Organization(name="Globex Compat", domain_names=["globex.example"]))
     requester = zenpy_admin.users.create(
         User(
             name="Rita Requester",
@@ -268,9 +265,7 @@ def conversation(zenpy_admin: Any, people: People, requester_client: Any) -> Con
     ticket.status = "pending"
     pended = zenpy_admin.tickets.update(ticket)
 
-    requester_request = requester_client.requests.update(
-        Request(id=ticket_id, comment=Comment(body=REQUESTER_REPLY))
-    )
+    requester_request = requester_client.requests.update(Request(id=ticket_id, comment=Comment(body=REQUESTER_REPLY)))
     status_after_requester_reply = zenpy_admin.tickets(id=ticket_id).status
 
     ticket = zenpy_admin.tickets(id=ticket_id)
@@ -315,9 +310,7 @@ def test_public_reply_and_internal_note_each_write_an_audit(conversation: Conver
     assert conversation.replied.audit.id != conversation.noted.audit.id
 
 
-def test_requester_reply_reopens_a_pending_ticket(
-    conversation: Conversation, people: People
-) -> None:
+def test_requester_reply_reopens_a_pending_ticket(conversation: Conversation, people: People) -> None:
     assert conversation.pended.ticket.status == "pending"
 
     request = conversation.requester_request
@@ -353,9 +346,7 @@ def test_admin_sees_every_comment_including_the_note(
     assert comments[3].author_id == people.requester.id
 
 
-def test_requester_sees_public_comments_only(
-    conversation: Conversation, requester_client: Any
-) -> None:
+def test_requester_sees_public_comments_only(conversation: Conversation, requester_client: Any) -> None:
     comments = list(requester_client.requests.comments(conversation.ticket_id))
 
     assert [c.body for c in comments] == [
@@ -443,9 +434,7 @@ class BulkTickets:
 @pytest.fixture(scope="module")
 def bulk_tickets(zenpy_admin: Any) -> BulkTickets:
     """250 tickets on one requester, created with create_many in batches of 100."""
-    requester = zenpy_admin.users.create(
-        User(name="Bea Bulk", email="bea.bulk@initech.example", role="end-user")
-    )
+    requester = zenpy_admin.users.create(User(name="Bea Bulk", email="bea.bulk@initech.example", role="end-user"))
     ticket_ids: list[int] = []
     for start in range(0, BULK_TICKET_COUNT, CREATE_MANY_LIMIT):
         numbers = range(start, min(start + CREATE_MANY_LIMIT, BULK_TICKET_COUNT))

@@ -24,7 +24,7 @@ def _truncate(moment: datetime) -> datetime:
 
 def parse_utc(text: str) -> datetime:
     """Parse an ISO 8601 instant; a naive value is read as UTC. Raises ValueError."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return _truncate(value.astimezone(UTC))

@@ -1,13 +1,13 @@
 """The exceptions the domain raises, mapped to HTTP in one place (`compat/zendesk/errors.py`).
 
-    OpsdeskError
-     ├── NotFound                 the record does not exist, or the caller may not know it does
-     ├── Unauthenticated          no credentials, or wrong ones
-     ├── PermissionDenied         known caller, forbidden action
-     ├── InvalidInput             the request names bad values; `details` says which, per field
-     │    └── InvalidTransition   a status move the ticket rules forbid
-     ├── Conflict                 the change clashes with existing state (duplicate email, ...)
-     └── PayloadTooLarge          the request body is over the configured limit
+OpsdeskError
+ ├── NotFound                 the record does not exist, or the caller may not know it does
+ ├── Unauthenticated          no credentials, or wrong ones
+ ├── PermissionDenied         known caller, forbidden action
+ ├── InvalidInput             the request names bad values; `details` says which, per field
+ │    └── InvalidTransition   a status move the ticket rules forbid
+ ├── Conflict                 the change clashes with existing state (duplicate email, ...)
+ └── PayloadTooLarge          the request body is over the configured limit
 """
 
 from __future__ import annotations

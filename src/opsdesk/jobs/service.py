@@ -28,7 +28,7 @@ class JobStatus:
     results: list[dict[str, Any]]
 
 
-def run_job(  # noqa: PLR0913 - a job is its items and how to run one
+def run_job(
     engine: Engine,
     *,
     user_id: int,
@@ -46,8 +46,15 @@ def run_job(  # noqa: PLR0913 - a job is its items and how to run one
                 record_id = run_one(conn, item)
             results.append({"index": index, "id": record_id, "action": action, "success": True, "status": action})
         except OpsdeskError as exc:
-            results.append({"index": index, "action": action, "success": False, "error": type(exc).__name__,
-                            "details": exc.description})
+            results.append(
+                {
+                    "index": index,
+                    "action": action,
+                    "success": False,
+                    "error": type(exc).__name__,
+                    "details": exc.description,
+                }
+            )
     failed = sum(1 for r in results if not r["success"])
     job = JobStatus(
         id=secrets.token_hex(16),

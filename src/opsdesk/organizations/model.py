@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+MIN_DOMAIN_LABELS = 2
+
 
 @dataclass(frozen=True, slots=True)
 class Organization:
@@ -38,6 +40,8 @@ def normalize_domain(domain: str) -> str | None:
     """A bare domain name in lower case, or None when it is not one (seed 003: no special characters)."""
     value = domain.strip().lower()
     labels = value.split(".")
-    if len(labels) < 2 or any(not label or not all(c.isalnum() or c == "-" for c in label) for label in labels):
+    if len(labels) < MIN_DOMAIN_LABELS or any(
+        not label or not all(c.isalnum() or c == "-" for c in label) for label in labels
+    ):
         return None
     return value

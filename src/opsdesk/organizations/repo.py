@@ -112,9 +112,7 @@ def _to_membership(row: Row[Any]) -> Membership:
 
 
 def get_membership(conn: Connection, membership_id: int) -> Membership | None:
-    row = conn.execute(
-        select(organization_memberships).where(organization_memberships.c.id == membership_id)
-    ).first()
+    row = conn.execute(select(organization_memberships).where(organization_memberships.c.id == membership_id)).first()
     return _to_membership(row) if row else None
 
 

@@ -16,8 +16,17 @@ from opsdesk.tickets.access import Viewer
 from opsdesk.tickets.model import normalize_tags
 from opsdesk.users import repo as users_repo
 
-ORG_COLUMNS = ("name", "external_id", "group_id", "shared_tickets", "shared_comments", "details", "notes", "tags",
-               "organization_fields")
+ORG_COLUMNS = (
+    "name",
+    "external_id",
+    "group_id",
+    "shared_tickets",
+    "shared_comments",
+    "details",
+    "notes",
+    "tags",
+    "organization_fields",
+)
 
 
 def get_organization_or_raise(conn: Connection, org_id: int) -> Organization:

@@ -29,9 +29,7 @@ organization_domains = Table(
     "organization_domains",
     metadata,
     Column("domain", String(255), primary_key=True),
-    Column(
-        "organization_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("organization_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
 )
 
 organization_memberships = Table(
@@ -39,9 +37,7 @@ organization_memberships = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "organization_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("organization_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("default", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

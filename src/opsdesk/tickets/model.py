@@ -89,9 +89,7 @@ def next_status(current: Status, *, mover: Mover, requested: Status | None, publ
     An internal note is `public_comment=False` and so never reopens a ticket on its own.
     """
     if current is Status.CLOSED:
-        raise InvalidTransition(
-            "Closed tickets cannot be updated", {"status": ["closed prevents ticket update"]}
-        )
+        raise InvalidTransition("Closed tickets cannot be updated", {"status": ["closed prevents ticket update"]})
     if requested is None or requested is current:
         return IMPLIED_MOVES.get((current, mover, public_comment), current)
     if requested not in ALLOWED_MOVES.get((mover, current), frozenset()):
@@ -202,8 +200,24 @@ class RequesterDraft:
 
 # Ticket attributes an update may change, by domain name. Values are already typed by the
 # API layer; the service checks references and rules.
-EDITABLE_FIELDS = frozenset({
-    "subject", "requester_id", "assignee_id", "group_id", "organization_id", "ticket_form_id", "status",
-    "priority", "type", "external_id", "tags", "additional_tags", "remove_tags", "custom_fields",
-    "collaborator_ids", "due_at", "problem_id",
-})
+EDITABLE_FIELDS = frozenset(
+    {
+        "subject",
+        "requester_id",
+        "assignee_id",
+        "group_id",
+        "organization_id",
+        "ticket_form_id",
+        "status",
+        "priority",
+        "type",
+        "external_id",
+        "tags",
+        "additional_tags",
+        "remove_tags",
+        "custom_fields",
+        "collaborator_ids",
+        "due_at",
+        "problem_id",
+    }
+)

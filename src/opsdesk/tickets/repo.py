@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, and_, delete, exists, false, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from opsdesk.core.db.paging import Page, Window, fetch_page
 from opsdesk.tickets.access import Viewer
@@ -260,9 +274,7 @@ def comments_of_audits(conn: Connection, audit_ids: Sequence[int]) -> dict[int, 
 def has_public_agent_comment(conn: Connection, ticket_id: int, agent_ids_clause: ColumnElement[bool]) -> bool:
     return bool(
         conn.execute(
-            select(
-                exists().where(ticket_comments.c.ticket_id == ticket_id, ticket_comments.c.public, agent_ids_clause)
-            )
+            select(exists().where(ticket_comments.c.ticket_id == ticket_id, ticket_comments.c.public, agent_ids_clause))
         ).scalar()
     )
 
@@ -279,7 +291,9 @@ def get_attachment_by_token(conn: Connection, token: str) -> Row[Any] | None:
     return conn.execute(select(attachments).where(attachments.c.upload_token == token)).first()
 
 
-def attach_uploads(conn: Connection, tokens: Sequence[str], *, ticket_id: int, comment_id: int, uploader_id: int) -> int:
+def attach_uploads(
+    conn: Connection, tokens: Sequence[str], *, ticket_id: int, comment_id: int, uploader_id: int
+) -> int:
     result = conn.execute(
         update(attachments)
         .where(

@@ -36,8 +36,20 @@ from opsdesk.tickets.model import (
 from opsdesk.users import repo as users_repo
 from opsdesk.users import service as users_service
 
-_AUDITED_FIELDS = ("subject", "requester_id", "assignee_id", "group_id", "organization_id", "ticket_form_id",
-                   "status", "priority", "type", "external_id", "due_at", "problem_id")
+_AUDITED_FIELDS = (
+    "subject",
+    "requester_id",
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "ticket_form_id",
+    "status",
+    "priority",
+    "type",
+    "external_id",
+    "due_at",
+    "problem_id",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +227,7 @@ def _comment_author(conn: Connection, actor: Viewer | None, draft: CommentDraft,
     return draft.author_id
 
 
-def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
+def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk default
     conn: Connection,
     *,
     actor: Viewer | None,
@@ -229,8 +241,11 @@ def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
 
     End-users always create for themselves; agents may name any requester, found or created by email.
     """
-    row = {k: v for k, v in values.items() if k not in {"tags", "additional_tags", "remove_tags", "custom_fields",
-                                                         "collaborator_ids"}}
+    row = {
+        k: v
+        for k, v in values.items()
+        if k not in {"tags", "additional_tags", "remove_tags", "custom_fields", "collaborator_ids"}
+    }
     if actor is not None and not actor.is_agent:
         forbidden = set(row) - {"subject", "priority", "type", "ticket_form_id", "due_at"}
         if forbidden or requester is not None:
@@ -427,11 +442,13 @@ def create_followup(
 def followup_ids(conn: Connection, ticket_id: int) -> list[int]:
     from opsdesk.tickets.tables import tickets  # noqa: PLC0415 - keeps the table out of the service's surface
 
-    rows = conn.execute(tickets.select().with_only_columns(tickets.c.id).where(tickets.c.followup_source_id == ticket_id))
+    rows = conn.execute(
+        tickets.select().with_only_columns(tickets.c.id).where(tickets.c.followup_source_id == ticket_id)
+    )
     return [row.id for row in rows]
 
 
-def merge_tickets(  # noqa: PLR0913 - Zendesk's merge takes all of these
+def merge_tickets(
     conn: Connection,
     *,
     actor: Viewer,
@@ -458,7 +475,7 @@ def merge_tickets(  # noqa: PLR0913 - Zendesk's merge takes all of these
         if source.status is Status.CLOSED:
             raise InvalidInput.field("ids", f"ticket {source.id} is closed")
     for source in sources:
-        note = source_comment or f"This request was closed and merged into request #{target.id} \"{target.subject}\"."
+        note = source_comment or f'This request was closed and merged into request #{target.id} "{target.subject}".'
         update_ticket(
             conn,
             actor=None,
@@ -470,7 +487,7 @@ def merge_tickets(  # noqa: PLR0913 - Zendesk's merge takes all of these
         )
         repo.change_ticket(conn, source.id, {"updated_at": now})
     summary = target_comment or "\n".join(
-        f"Request #{source.id} \"{source.subject}\" was closed and merged into this request. Last comment in "
+        f'Request #{source.id} "{source.subject}" was closed and merged into this request. Last comment in '
         f"request #{source.id}:\n\n{source.description}"
         for source in sources
     )

@@ -12,6 +12,7 @@ TICKET_RESTRICTIONS = frozenset({"requested", "organization", "groups", "assigne
 END_USER_RESTRICTIONS = frozenset({"requested", "organization"})
 AGENT_RESTRICTIONS = frozenset({"groups", "assigned"})
 MIN_PASSWORD_LENGTH = 8
+MAX_EMAIL_LENGTH = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +51,4 @@ def normalize_email(email: str) -> str:
 
 def looks_like_email(email: str) -> bool:
     local, _, domain = email.partition("@")
-    return bool(local) and "." in domain and " " not in email and len(email) <= 320
+    return bool(local) and "." in domain and " " not in email and len(email) <= MAX_EMAIL_LENGTH

@@ -102,8 +102,6 @@ def list_tokens(conn: Connection, user_id: int) -> list[Row[Any]]:
 
 def revoke_token(conn: Connection, *, token_id: int, now: datetime) -> bool:
     result = conn.execute(
-        update(api_tokens)
-        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
+        update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None)).values(revoked_at=now)
     )
     return result.rowcount > 0

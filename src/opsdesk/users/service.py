@@ -25,9 +25,25 @@ from opsdesk.users.model import (
     normalize_email,
 )
 
-USER_COLUMNS = ("name", "email", "role", "organization_id", "default_group_id", "ticket_restriction",
-                "shared_comments", "external_id", "phone", "time_zone", "locale", "details", "notes", "tags",
-                "user_fields", "suspended", "verified")
+USER_COLUMNS = (
+    "name",
+    "email",
+    "role",
+    "organization_id",
+    "default_group_id",
+    "ticket_restriction",
+    "shared_comments",
+    "external_id",
+    "phone",
+    "time_zone",
+    "locale",
+    "details",
+    "notes",
+    "tags",
+    "user_fields",
+    "suspended",
+    "verified",
+)
 
 
 def get_user_or_raise(conn: Connection, user_id: int) -> User:

@@ -84,8 +84,11 @@ def home() -> HTMLResponse:
     )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>opsdesk</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;line-height:1.5;color:#1d232a}}
-table{{border-collapse:collapse}}td{{padding:.25rem .75rem;border-bottom:1px solid #dde}}code{{background:#f3f4f6;padding:0 .25rem}}</style>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;line-height:1.5;color:#1d232a}}
+table{{border-collapse:collapse}} td{{padding:.25rem .75rem;border-bottom:1px solid #dde}}
+code{{background:#f3f4f6;padding:0 .25rem}}
+</style>
 </head><body>
 <h1>opsdesk {html.escape(__version__)}</h1>
 <p>Self-hosted support operations. The helpdesk speaks the Zendesk API at <code>/api/v2</code>:
@@ -93,7 +96,8 @@ point zenpy or any Zendesk script at this server.</p>
 <p><a href="/docs">Interactive API documentation</a> · <a href="/openapi.json">OpenAPI description</a></p>
 <h2>Demo logins</h2>
 <table><tr><th>who</th><th>email</th><th>password</th></tr>{rows}</table>
-<p>API tokens: use HTTP Basic <code>EMAIL/token:TOKEN</code>; the demo admin's token is <code>opsdesk-demo-token</code>.</p>
+<p>API tokens: use HTTP Basic <code>EMAIL/token:TOKEN</code>;
+the demo admin's token is <code>opsdesk-demo-token</code>.</p>
 </body></html>"""
     return HTMLResponse(page)
 

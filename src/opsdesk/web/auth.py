@@ -24,6 +24,7 @@ from opsdesk.users.service import load_viewer
 from opsdesk.web.context import AppContext, app_context
 
 _PASSWORD_MEMORY_SECONDS = 60.0
+_PASSWORD_MEMORY_SIZE = 10_000
 _password_memory: dict[str, tuple[int, float]] = {}
 _memory_lock = threading.Lock()
 
@@ -38,7 +39,7 @@ def _remembered(key: str) -> int | None:
 
 def _remember(key: str, user_id: int) -> None:
     with _memory_lock:
-        if len(_password_memory) > 10_000:
+        if len(_password_memory) > _PASSWORD_MEMORY_SIZE:
             _password_memory.clear()
         _password_memory[key] = (user_id, time.monotonic() + _PASSWORD_MEMORY_SECONDS)
 

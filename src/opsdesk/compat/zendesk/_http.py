@@ -112,7 +112,7 @@ def _url_with(request: Request, changes: dict[str, str | None]) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{request.url.path}" + (f"?{query}" if query else "")
 
 
-def page_body(
+def page_body(  # noqa: PLR0917 - the parts of a list response, in the order they appear
     request: Request,
     key: str,
     items: Sequence[T],

@@ -38,7 +38,9 @@ def error_response(exc: OpsdeskError) -> Response:  # noqa: PLR0911 - one answer
         return json_response(body, 422)
     if isinstance(exc, Conflict):
         details = {exc.field or "base": [{"description": exc.description, "error": "DuplicateValue"}]}
-        return json_response({"error": "RecordInvalid", "description": "Record validation errors", "details": details}, 422)
+        return json_response(
+            {"error": "RecordInvalid", "description": "Record validation errors", "details": details}, 422
+        )
     if isinstance(exc, PayloadTooLarge):
         return json_response({"error": "PayloadTooLarge", "description": exc.description}, 413)
     return json_response({"error": "InvalidRequest", "description": exc.description}, 400)
@@ -46,8 +48,13 @@ def error_response(exc: OpsdeskError) -> Response:  # noqa: PLR0911 - one answer
 
 def _details(exc: InvalidInput) -> dict[str, list[dict[str, str]]]:
     return {
-        field: [{"description": f"{field.rsplit('.', 1)[-1].replace('_', ' ').capitalize()}: {reason}",
-                 "error": "InvalidValue"} for reason in reasons]
+        field: [
+            {
+                "description": f"{field.rsplit('.', 1)[-1].replace('_', ' ').capitalize()}: {reason}",
+                "error": "InvalidValue",
+            }
+            for reason in reasons
+        ]
         for field, reasons in exc.details.items()
     }
 
@@ -73,5 +80,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return json_response({"error": "InternalError", "description": "Something went wrong on our side"}, 500)

@@ -22,6 +22,7 @@ class FieldError(ValueError):
 
 
 IGNORED = object()
+MAX_TAG_LENGTH = 255
 
 
 def text(max_length: int = 65_535, *, nullable: bool = True) -> Reader:
@@ -70,7 +71,7 @@ def tag_list(value: Any) -> list[str]:  # noqa: ANN401 - raw JSON
         return []
     if isinstance(value, str):
         return value.split()
-    if not isinstance(value, list) or not all(isinstance(item, str) and len(item) <= 255 for item in value):
+    if not isinstance(value, list) or not all(isinstance(item, str) and len(item) <= MAX_TAG_LENGTH for item in value):
         raise FieldError("must be a list of tags")
     return list(value)
 
@@ -148,7 +149,7 @@ def read_object(
 def envelope(body: Any, key: str) -> Any:  # noqa: ANN401 - raw JSON
     """The object under `key` in `{"key": {...}}`, as every Zendesk write sends it."""
     if not isinstance(body, dict) or key not in body:
-        raise InvalidInput("Record validation errors", {key: [f"the body must be {{\"{key}\": {{...}}}}"]})
+        raise InvalidInput("Record validation errors", {key: [f'the body must be {{"{key}": {{...}}}}']})
     return body[key]
 
 

@@ -12,7 +12,7 @@ from opsdesk.compat.zendesk._http import api_base, json_response, read_json
 from opsdesk.compat.zendesk.fields import read_object
 from opsdesk.compat.zendesk.inputs import TICKET_FIELD_SPEC, TICKET_FORM_SPEC
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput, PermissionDenied
+from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
 from opsdesk.forms import repo, service
 from opsdesk.tickets.tables import ticket_tags, tickets
 from opsdesk.web.auth import Caller, Context
@@ -45,7 +45,7 @@ def show_field(request: Request, context: Context, caller: Caller, field_id: int
     with reading(context.engine) as conn:
         field = service.get_field_or_raise(conn, field_id)
     if not caller.is_agent and not field.visible_in_portal:
-        raise service.NotFound("TicketField", field_id)
+        raise NotFound("TicketField", field_id)
     return json_response({"ticket_field": serialize.ticket_field(api_base(request), field)})
 
 
@@ -86,7 +86,7 @@ def show_form(request: Request, context: Context, caller: Caller, form_id: int) 
     with reading(context.engine) as conn:
         form = service.get_form_or_raise(conn, form_id)
     if not caller.is_agent and not form.end_user_visible:
-        raise service.NotFound("TicketForm", form_id)
+        raise NotFound("TicketForm", form_id)
     return json_response({"ticket_form": serialize.ticket_form(api_base(request), form)})
 
 

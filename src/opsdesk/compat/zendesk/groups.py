@@ -40,8 +40,9 @@ def list_groups(request: Request, context: Context, caller: Caller) -> Response:
     with reading(context.engine) as conn:
         page = fetch_page(conn, select(groups).where(groups.c.deleted.is_(False)), groups.c.id, window(request))
     items = [repo.to_group(row) for row in page.rows]
-    return json_response(page_body(request, "groups", items, page, window(request), lambda g: serialize.group(base, g),
-                                   lambda g: g.id))
+    return json_response(
+        page_body(request, "groups", items, page, window(request), lambda g: serialize.group(base, g), lambda g: g.id)
+    )
 
 
 @router.get("/groups/{group_id:int}", summary="Show a group")
@@ -81,8 +82,17 @@ def _memberships(request: Request, context: Context, caller: Caller, *conditions
     with reading(context.engine) as conn:
         page = fetch_page(conn, select(group_memberships).where(*conditions), group_memberships.c.id, window(request))
     items = [repo.to_group_membership(row) for row in page.rows]
-    return json_response(page_body(request, "group_memberships", items, page, window(request),
-                                   lambda m: serialize.group_membership(base, m), lambda m: m.id))
+    return json_response(
+        page_body(
+            request,
+            "group_memberships",
+            items,
+            page,
+            window(request),
+            lambda m: serialize.group_membership(base, m),
+            lambda m: m.id,
+        )
+    )
 
 
 @router.get("/group_memberships", summary="List group memberships")

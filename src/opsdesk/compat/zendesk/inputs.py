@@ -14,16 +14,16 @@ from opsdesk.compat.zendesk.fields import (
     instant,
     mapping,
     one_of,
-    whole_number,
     read_object,
     record_id,
     string_list,
     tag_list,
     text,
+    whole_number,
 )
 from opsdesk.core.errors import InvalidInput
-from opsdesk.tickets.model import CommentDraft, Priority, RequesterDraft, Status, TicketType
 from opsdesk.tickets.access import Role
+from opsdesk.tickets.model import CommentDraft, Priority, RequesterDraft, Status, TicketType
 
 
 def custom_field_values(value: Any) -> dict[int, Any]:  # noqa: ANN401 - raw JSON
@@ -45,12 +45,42 @@ def custom_field_values(value: Any) -> dict[int, Any]:  # noqa: ANN401 - raw JSO
 
 
 _TICKET_READ_ONLY = ignored(
-    "id", "url", "via", "created_at", "updated_at", "recipient", "has_incidents", "is_public",
-    "satisfaction_rating", "sharing_agreement_ids", "followup_ids", "brand_id", "allow_channelback",
-    "allow_attachments", "follower_ids", "email_cc_ids", "forum_topic_id", "generated_timestamp",
-    "from_messaging_channel", "result_type", "custom_status_id", "safe_update", "updated_stamp", "macro_ids",
-    "via_id", "via_followup_source_id", "metadata", "encoded_id", "raw_subject", "submitter_id", "followers",
-    "email_ccs", "collaborators", "attribute_value_ids", "assignee_email", "sharing_agreements",
+    "id",
+    "url",
+    "via",
+    "created_at",
+    "updated_at",
+    "recipient",
+    "has_incidents",
+    "is_public",
+    "satisfaction_rating",
+    "sharing_agreement_ids",
+    "followup_ids",
+    "brand_id",
+    "allow_channelback",
+    "allow_attachments",
+    "follower_ids",
+    "email_cc_ids",
+    "forum_topic_id",
+    "generated_timestamp",
+    "from_messaging_channel",
+    "result_type",
+    "custom_status_id",
+    "safe_update",
+    "updated_stamp",
+    "macro_ids",
+    "via_id",
+    "via_followup_source_id",
+    "metadata",
+    "encoded_id",
+    "raw_subject",
+    "submitter_id",
+    "followers",
+    "email_ccs",
+    "collaborators",
+    "attribute_value_ids",
+    "assignee_email",
+    "sharing_agreements",
 )
 
 TICKET_SPEC: dict[str, Reader | object] = {
@@ -131,8 +161,16 @@ def read_ticket(raw: Any) -> tuple[dict[str, Any], CommentDraft | None, Requeste
 
 REQUEST_SPEC: dict[str, Reader | object] = {
     **_TICKET_READ_ONLY,
-    **ignored("can_be_solved_by_me", "followup_source_id", "requester_id", "organization_id", "assignee_id",
-              "group_id", "collaborator_ids", "solved"),
+    **ignored(
+        "can_be_solved_by_me",
+        "followup_source_id",
+        "requester_id",
+        "organization_id",
+        "assignee_id",
+        "group_id",
+        "collaborator_ids",
+        "solved",
+    ),
     "subject": text(255),
     "description": text(),
     "comment": mapping,
@@ -159,10 +197,32 @@ def read_request(raw: Any) -> tuple[dict[str, Any], CommentDraft | None, bool]: 
 
 
 USER_SPEC: dict[str, Reader | object] = {
-    **ignored("id", "url", "created_at", "updated_at", "active", "shared", "shared_agent", "photo",
-              "last_login_at", "two_factor_auth_enabled", "role_type", "custom_role_id", "moderator",
-              "only_private_comments", "restricted_agent", "result_type", "iana_time_zone", "chat_only",
-              "report_csv", "signature", "alias", "locale_id", "identities", "skip_verify_email"),
+    **ignored(
+        "id",
+        "url",
+        "created_at",
+        "updated_at",
+        "active",
+        "shared",
+        "shared_agent",
+        "photo",
+        "last_login_at",
+        "two_factor_auth_enabled",
+        "role_type",
+        "custom_role_id",
+        "moderator",
+        "only_private_comments",
+        "restricted_agent",
+        "result_type",
+        "iana_time_zone",
+        "chat_only",
+        "report_csv",
+        "signature",
+        "alias",
+        "locale_id",
+        "identities",
+        "skip_verify_email",
+    ),
     "name": text(255),
     "email": text(320),
     "role": one_of(*[r.value for r in Role]),
@@ -212,9 +272,24 @@ MEMBERSHIP_SPEC: dict[str, Reader | object] = {
 }
 
 TICKET_FIELD_SPEC: dict[str, Reader | object] = {
-    **ignored("id", "url", "created_at", "updated_at", "raw_title", "raw_description", "removable",
-              "agent_description", "title_in_portal", "raw_title_in_portal", "collapsed_for_agents",
-              "system_field_options", "sub_type_id", "tag", "required_in_portal", "key"),
+    **ignored(
+        "id",
+        "url",
+        "created_at",
+        "updated_at",
+        "raw_title",
+        "raw_description",
+        "removable",
+        "agent_description",
+        "title_in_portal",
+        "raw_title_in_portal",
+        "collapsed_for_agents",
+        "system_field_options",
+        "sub_type_id",
+        "tag",
+        "required_in_portal",
+        "key",
+    ),
     "type": text(32),
     "title": text(255),
     "description": text(),
@@ -228,8 +303,18 @@ TICKET_FIELD_SPEC: dict[str, Reader | object] = {
 }
 
 TICKET_FORM_SPEC: dict[str, Reader | object] = {
-    **ignored("id", "url", "created_at", "updated_at", "raw_name", "raw_display_name", "in_all_brands",
-              "restricted_brand_ids", "agent_conditions", "end_user_conditions"),
+    **ignored(
+        "id",
+        "url",
+        "created_at",
+        "updated_at",
+        "raw_name",
+        "raw_display_name",
+        "in_all_brands",
+        "restricted_brand_ids",
+        "agent_conditions",
+        "end_user_conditions",
+    ),
     "name": text(255),
     "display_name": text(255),
     "position": whole_number,

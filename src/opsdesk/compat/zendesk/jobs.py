@@ -27,11 +27,6 @@ def job_json(base: str, job: JobStatus) -> dict[str, Any]:
     }
 
 
-def job_response(request: Request, job: JobStatus, *, raw: bool = False) -> Response | dict[str, Any]:
-    body = {"job_status": job_json(api_base(request), job)}
-    return body if raw else json_response(body)
-
-
 @router.get("/job_statuses/show_many", summary="Show many job statuses")
 def show_many(request: Request, context: Context, caller: Caller) -> Response:
     ids = [part for part in request.query_params.get("ids", "").split(",") if part]

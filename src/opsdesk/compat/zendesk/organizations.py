@@ -45,8 +45,17 @@ def list_organizations(request: Request, context: Context, caller: Caller) -> Re
     with reading(context.engine) as conn:
         page = fetch_page(conn, query, organizations.c.id, window(request))
         items = repo.to_orgs(conn, page.rows)
-    return json_response(page_body(request, "organizations", items, page, window(request),
-                                   lambda o: serialize.organization(base, o), lambda o: o.id))
+    return json_response(
+        page_body(
+            request,
+            "organizations",
+            items,
+            page,
+            window(request),
+            lambda o: serialize.organization(base, o),
+            lambda o: o.id,
+        )
+    )
 
 
 @router.get("/organizations/search", summary="Find organizations by name or external id")
@@ -65,8 +74,17 @@ def search_organizations(request: Request, context: Context, caller: Caller) -> 
     with reading(context.engine) as conn:
         page = fetch_page(conn, query, organizations.c.id, window(request))
         items = repo.to_orgs(conn, page.rows)
-    return json_response(page_body(request, "organizations", items, page, window(request),
-                                   lambda o: serialize.organization(base, o), lambda o: o.id))
+    return json_response(
+        page_body(
+            request,
+            "organizations",
+            items,
+            page,
+            window(request),
+            lambda o: serialize.organization(base, o),
+            lambda o: o.id,
+        )
+    )
 
 
 @router.get("/organizations/show_many", summary="Show many organizations")
@@ -128,8 +146,17 @@ def _memberships(request: Request, context: Context, caller: Caller, *conditions
     with reading(context.engine) as conn:
         page = fetch_page(conn, query, organization_memberships.c.id, window(request))
     items = [repo.to_membership(row) for row in page.rows]
-    return json_response(page_body(request, "organization_memberships", items, page, window(request),
-                                   lambda m: serialize.organization_membership(base, m), lambda m: m.id))
+    return json_response(
+        page_body(
+            request,
+            "organization_memberships",
+            items,
+            page,
+            window(request),
+            lambda m: serialize.organization_membership(base, m),
+            lambda m: m.id,
+        )
+    )
 
 
 @router.get("/organization_memberships", summary="List organization memberships")

@@ -12,7 +12,7 @@ from opsdesk.compat.zendesk._http import BadRequest, api_base, json_response, pa
 from opsdesk.compat.zendesk.inputs import read_request
 from opsdesk.compat.zendesk.tickets import comments_body
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput
+from opsdesk.core.errors import InvalidInput, NotFound
 from opsdesk.tickets import repo, service
 from opsdesk.tickets.model import Channel, Status
 from opsdesk.tickets.tables import ticket_collaborators, tickets
@@ -39,8 +39,9 @@ def _listing(request: Request, context: Context, caller: Caller, *conditions: Co
         if caller.is_agent:  # agents see the requests they made themselves, as Zendesk does
             query = query.where(tickets.c.requester_id == caller.user_id)
         items, page = repo.page_tickets(conn, query, window(request))
-    body = page_body(request, "requests", items, page, window(request), lambda t: serialize.request(base, t),
-                     lambda t: t.id)
+    body = page_body(
+        request, "requests", items, page, window(request), lambda t: serialize.request(base, t), lambda t: t.id
+    )
     return json_response(body)
 
 
@@ -61,8 +62,9 @@ def solved_requests(request: Request, context: Context, caller: Caller) -> Respo
 
 @router.get("/requests/ccd", summary="List requests the caller is copied on")
 def ccd_requests(request: Request, context: Context, caller: Caller) -> Response:
-    cc = exists().where(ticket_collaborators.c.ticket_id == tickets.c.id,
-                        ticket_collaborators.c.user_id == caller.user_id)
+    cc = exists().where(
+        ticket_collaborators.c.ticket_id == tickets.c.id, ticket_collaborators.c.user_id == caller.user_id
+    )
     return _listing(request, context, caller, cc)
 
 
@@ -80,9 +82,13 @@ def create_request(request: Request, context: Context, caller: Caller, body: Bod
     values, comment, _solved = read_request(body["request"])
     with writing(context.engine) as conn:
         result = service.create_ticket(
-            conn, actor=caller if not caller.is_agent else None,
+            conn,
+            actor=caller if not caller.is_agent else None,
             values=values if not caller.is_agent else {**values, "requester_id": caller.user_id},
-            comment=comment, requester=None, via=Channel.WEB, now=context.clock.now(),
+            comment=comment,
+            requester=None,
+            via=Channel.WEB,
+            now=context.clock.now(),
         )
     return json_response({"request": serialize.request(api_base(request), result.ticket)}, 201)
 
@@ -93,16 +99,30 @@ def update_request(request: Request, context: Context, caller: Caller, request_i
         raise InvalidInput.field("request", 'the body must be {"request": {...}}')
     values, comment, solved = read_request(body["request"])
     if set(values) - {"subject", "description"}:
-        raise InvalidInput.field(sorted(set(values))[0], "cannot be changed through the Requests API")
+        raise InvalidInput.field(min(values), "cannot be changed through the Requests API")
     if comment is None and not solved:
         raise InvalidInput.field("comment", "add a comment or mark the request solved")
     with writing(context.engine) as conn:
         if comment is None:
-            result = service.update_ticket(conn, actor=caller, ticket_id=request_id, values={"status": Status.SOLVED},
-                                           comment=None, via=Channel.WEB, now=context.clock.now())
+            result = service.update_ticket(
+                conn,
+                actor=caller,
+                ticket_id=request_id,
+                values={"status": Status.SOLVED},
+                comment=None,
+                via=Channel.WEB,
+                now=context.clock.now(),
+            )
         else:
-            result = service.reply_as_requester(conn, actor=caller, ticket_id=request_id, comment=comment,
-                                                solve=solved, via=Channel.WEB, now=context.clock.now())
+            result = service.reply_as_requester(
+                conn,
+                actor=caller,
+                ticket_id=request_id,
+                comment=comment,
+                solve=solved,
+                via=Channel.WEB,
+                now=context.clock.now(),
+            )
     return json_response({"request": serialize.request(api_base(request), result.ticket)})
 
 
@@ -121,5 +141,5 @@ def request_comment(request: Request, context: Context, caller: Caller, request_
         items, _ = repo.page_comments(conn, repo.comment_query(request_id, public_only=True), window(request))
     found = [c for c in items if c.id == comment_id]
     if not found:
-        raise service.NotFound("Comment", comment_id)
+        raise NotFound("Comment", comment_id)
     return json_response({"comment": serialize.comment(api_base(request), found[0])})

@@ -9,7 +9,6 @@ from sqlalchemy import Connection, func, select
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import (
-    BadRequest,
     api_base,
     json_response,
     page_body,
@@ -19,10 +18,10 @@ from opsdesk.compat.zendesk._http import (
 )
 from opsdesk.compat.zendesk.fields import boolean, id_list, read_object, tag_list, text
 from opsdesk.compat.zendesk.inputs import read_ticket
-from opsdesk.compat.zendesk.jobs import job_response
+from opsdesk.compat.zendesk.jobs import job_json
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput, PermissionDenied
-from opsdesk.jobs.service import MAX_ITEMS, run_job
+from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from opsdesk.jobs.service import MAX_ITEMS, JobStatus, run_job
 from opsdesk.tickets import repo, service
 from opsdesk.tickets.model import Channel, Comment, Ticket
 from opsdesk.tickets.service import TicketResult
@@ -55,8 +54,13 @@ def ticket_list(request: Request, conn: Connection, key: str, items: list[Ticket
     base = api_base(request)
     followups = followups_of(conn, [t.id for t in items])
     return page_body(
-        request, key, items, page, window(request),
-        lambda t: serialize.ticket(base, t, followup_ids=followups[t.id]), lambda t: t.id,
+        request,
+        key,
+        items,
+        page,
+        window(request),
+        lambda t: serialize.ticket(base, t, followup_ids=followups[t.id]),
+        lambda t: t.id,
     )
 
 
@@ -106,7 +110,12 @@ def create_ticket(request: Request, context: Context, caller: Caller, body: Body
     values, comment, requester = read_ticket(_envelope(body, "ticket"))
     with writing(context.engine) as conn:
         result = service.create_ticket(
-            conn, actor=caller, values=values, comment=comment, requester=requester, via=Channel.API,
+            conn,
+            actor=caller,
+            values=values,
+            comment=comment,
+            requester=requester,
+            via=Channel.API,
             now=context.clock.now(),
         )
         return json_response(_result_body(request, conn, result), 201)
@@ -135,7 +144,12 @@ def update_ticket(request: Request, context: Context, caller: Caller, ticket_id:
         raise InvalidInput.field("requester", "use requester_id to change the requester of an existing ticket")
     with writing(context.engine) as conn:
         result = service.update_ticket(
-            conn, actor=caller, ticket_id=ticket_id, values=values, comment=comment, via=Channel.API,
+            conn,
+            actor=caller,
+            ticket_id=ticket_id,
+            values=values,
+            comment=comment,
+            via=Channel.API,
             now=context.clock.now(),
         )
         return json_response(_result_body(request, conn, result))
@@ -171,8 +185,13 @@ def list_audits(request: Request, context: Context, caller: Caller, ticket_id: i
         items, page = repo.page_audits(conn, repo.audit_query(ticket_id), window(request))
         comments = repo.comments_of_audits(conn, [a.id for a in items])
     body = page_body(
-        request, "audits", items, page, window(request),
-        lambda a: serialize.audit(base, a, comment_item=comments.get(a.id)), lambda a: a.id,
+        request,
+        "audits",
+        items,
+        page,
+        window(request),
+        lambda a: serialize.audit(base, a, comment_item=comments.get(a.id)),
+        lambda a: a.id,
     )
     return json_response(body)
 
@@ -184,7 +203,7 @@ def show_audit(request: Request, context: Context, caller: Caller, ticket_id: in
         service.get_readable_ticket_or_raise(conn, caller, ticket_id)
         audit = repo.get_audit(conn, audit_id)
         if audit is None or audit.ticket_id != ticket_id:
-            raise service.NotFound("Audit", audit_id)
+            raise NotFound("Audit", audit_id)
         comments = repo.comments_of_audits(conn, [audit_id])
     return json_response({"audit": serialize.audit(api_base(request), audit, comment_item=comments.get(audit_id))})
 
@@ -229,9 +248,10 @@ def merge(request: Request, context: Context, caller: Caller, ticket_id: int, bo
     with writing(context.engine) as conn:  # refuse bad merges with a 4xx before a job exists
         run_one(conn, None)
         conn.rollback()
-    job = run_job(context.engine, user_id=caller.user_id, job_type="merge", items=[None], action="merge",
-                  run_one=run_one, now=now)
-    return job_response(request, job)
+    job = run_job(
+        context.engine, user_id=caller.user_id, job_type="merge", items=[None], action="merge", run_one=run_one, now=now
+    )
+    return json_response(job_body(request, job))
 
 
 @router.get("/tickets/{ticket_id:int}/tags", summary="List a ticket's tags")
@@ -249,7 +269,12 @@ def _change_tags(context: Context, caller: Caller, ticket_id: int, body: Any, mo
     )
     with writing(context.engine) as conn:
         result = service.update_ticket(
-            conn, actor=caller, ticket_id=ticket_id, values={mode: tags}, comment=None, via=Channel.API,
+            conn,
+            actor=caller,
+            ticket_id=ticket_id,
+            values={mode: tags},
+            comment=None,
+            via=Channel.API,
             now=context.clock.now(),
         )
     return json_response({"tags": result.ticket.tags})
@@ -284,8 +309,15 @@ def create_many(request: Request, context: Context, caller: Caller, body: Body) 
         )
         return result.ticket.id
 
-    job = run_job(context.engine, user_id=caller.user_id, job_type="create_many", items=parsed, action="create",
-                  run_one=run_one, now=now)
+    job = run_job(
+        context.engine,
+        user_id=caller.user_id,
+        job_type="create_many",
+        items=parsed,
+        action="create",
+        run_one=run_one,
+        now=now,
+    )
     return json_response(job_body(request, job))
 
 
@@ -320,8 +352,15 @@ def update_many(request: Request, context: Context, caller: Caller, body: Body) 
         )
         return int(ticket_id)
 
-    job = run_job(context.engine, user_id=caller.user_id, job_type="update_many", items=pairs, action="update",
-                  run_one=run_one, now=now)
+    job = run_job(
+        context.engine,
+        user_id=caller.user_id,
+        job_type="update_many",
+        items=pairs,
+        action="update",
+        run_one=run_one,
+        now=now,
+    )
     return json_response(job_body(request, job))
 
 
@@ -334,13 +373,17 @@ def destroy_many(request: Request, context: Context, caller: Caller) -> Response
         service.delete_ticket(conn, actor=caller, ticket_id=ticket_id, now=now)
         return int(ticket_id)
 
-    job = run_job(context.engine, user_id=caller.user_id, job_type="destroy_many", items=ids, action="delete",
-                  run_one=run_one, now=now)
+    job = run_job(
+        context.engine,
+        user_id=caller.user_id,
+        job_type="destroy_many",
+        items=ids,
+        action="delete",
+        run_one=run_one,
+        now=now,
+    )
     return json_response(job_body(request, job))
 
 
-def job_body(request: Request, job: Any) -> dict[str, Any]:  # noqa: ANN401
-    return job_response(request, job, raw=True)  # type: ignore[return-value]
-
-
-_ = BadRequest
+def job_body(request: Request, job: JobStatus) -> dict[str, Any]:
+    return {"job_status": job_json(api_base(request), job)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import BadRequest, api_base, json_response, page_body, query_ids, read_json, window
@@ -42,8 +42,9 @@ def _list(request: Request, context: Context, query: Any) -> Response:  # noqa: 
     with reading(context.engine) as conn:
         page = fetch_page(conn, query, users.c.id, window(request))
         items = [repo.to_user(row) for row in page.rows]
-    return json_response(page_body(request, "users", items, page, window(request), lambda u: serialize.user(base, u),
-                                   lambda u: u.id))
+    return json_response(
+        page_body(request, "users", items, page, window(request), lambda u: serialize.user(base, u), lambda u: u.id)
+    )
 
 
 @router.get("/users", summary="List users")
@@ -141,8 +142,7 @@ def set_password(context: Context, caller: Caller, user_id: int, body: Body) -> 
     if "password" not in values:
         raise InvalidInput.field("password", "cannot be blank")
     with writing(context.engine) as conn:
-        service.set_password(conn, actor=caller, user_id=user_id, password=values["password"],
-                             now=context.clock.now())
+        service.set_password(conn, actor=caller, user_id=user_id, password=values["password"], now=context.clock.now())
     return json_response({})
 
 
@@ -151,9 +151,11 @@ def _user_tickets(request: Request, context: Context, caller: Caller, user_id: i
         raise PermissionDenied("End-users use the Requests API (/api/v2/requests)")
     with reading(context.engine) as conn:
         service.get_user_or_raise(conn, user_id)
+        condition: ColumnElement[bool]
         if role == "ccd":
-            condition = exists().where(ticket_collaborators.c.ticket_id == tickets.c.id,
-                                       ticket_collaborators.c.user_id == user_id)
+            condition = exists().where(
+                ticket_collaborators.c.ticket_id == tickets.c.id, ticket_collaborators.c.user_id == user_id
+            )
         else:
             condition = (tickets.c.requester_id if role == "requested" else tickets.c.assignee_id) == user_id
         items, page = tickets_repo.page_tickets(conn, tickets_repo.ticket_query(caller, condition), window(request))

@@ -40,7 +40,9 @@ def fetch_page(conn: Connection, query: Select[Any], id_column: ColumnElement[in
     if window.before_id is not None:
         query = query.where(id_column > window.before_id if window.descending else id_column < window.before_id)
     ascending = window.descending == backwards
-    rows = list(conn.execute(query.order_by(id_column.asc() if ascending else id_column.desc()).limit(window.limit + 1)))
+    rows = list(
+        conn.execute(query.order_by(id_column.asc() if ascending else id_column.desc()).limit(window.limit + 1))
+    )
     has_more = len(rows) > window.limit
     rows = rows[: window.limit]
     if backwards:
