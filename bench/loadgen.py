@@ -1,6 +1,6 @@
 """Closed-loop HTTP/1.1 load generator for the ticket API.
 
-`CONCURRENCY` clients each hold one keep-alive connection to the server on 127.0.0.1 and send
+`plan.concurrency` clients each hold one keep-alive connection to the server on 127.0.0.1 and send
 hand-built requests back to back (closed loop: a client sends its next request only after the
 previous answer arrived). Hand-built requests over raw asyncio streams keep the generator cheap:
 on a 2-core machine every microsecond it spends is taken from the server it measures, so it

@@ -114,7 +114,7 @@ def _rate(value: float) -> str:
 
 
 def _ms(value: float) -> str:
-    return f"{value:.2f}"
+    return f"{value:,.2f}"
 
 
 def _table(figures: DatabaseFigures) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk import __version__
+from opsdesk.compat.opsdesk import tokens
 from opsdesk.compat.zendesk import errors as zendesk_errors
 from opsdesk.compat.zendesk import forms, groups, jobs, organizations, requests, tickets, users
 from opsdesk.compat.zendesk._http import json_response
@@ -56,7 +57,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         settings=settings,
     )
     zendesk_errors.install(app)
-    for module in (tickets, requests, users, organizations, groups, forms, jobs):
+    for module in (tickets, requests, users, organizations, groups, forms, jobs, tokens):
         app.include_router(module.router)
     if settings.clock_mode == "manual":
         app.include_router(testclock.router)

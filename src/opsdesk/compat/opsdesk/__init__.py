@@ -1,0 +1,1 @@
+"""opsdesk's own API (`/api/opsdesk`): what neither Zendesk nor PagerDuty has a shape for."""
