@@ -38,7 +38,7 @@ own_ticket = TicketFacts(
         ("user may view but the org forbids comments", True, False, None, True, True, True),
     ],
 )
-def test_sharing_options(  # noqa: PLR0913 - one column per setting of the matrix
+def test_sharing_options(  # noqa: PLR0917 - one column per setting of the matrix
     option: str,
     org_tickets: bool,
     org_comments: bool,
