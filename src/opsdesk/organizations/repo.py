@@ -61,6 +61,16 @@ def get_organizations(conn: Connection, org_ids: Sequence[int]) -> dict[int, Org
     return {org.id: org for org in to_orgs(conn, rows)}
 
 
+def sharing_of_user(conn: Connection, user_id: int) -> list[tuple[int, bool, bool]]:
+    """(organization id, shared_tickets, shared_comments) for every organization the user belongs to."""
+    rows = conn.execute(
+        select(organizations.c.id, organizations.c.shared_tickets, organizations.c.shared_comments)
+        .join(organization_memberships, organization_memberships.c.organization_id == organizations.c.id)
+        .where(organization_memberships.c.user_id == user_id)
+    )
+    return [(row.id, row.shared_tickets, row.shared_comments) for row in rows]
+
+
 def get_org_id_by_name(conn: Connection, name: str) -> int | None:
     return conn.execute(select(organizations.c.id).where(organizations.c.name == name)).scalar()
 

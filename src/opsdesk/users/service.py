@@ -53,9 +53,9 @@ def get_user_or_raise(conn: Connection, user_id: int) -> User:
     return user
 
 
-def load_viewer(conn: Connection, user_id: int) -> Viewer | None:
+def load_viewer(conn: Connection, user_id: int, *, user: User | None = None) -> Viewer | None:
     """The access-check view of a user, or None for an unknown, inactive or suspended one."""
-    user = repo.get_user(conn, user_id)
+    user = user if user is not None else repo.get_user(conn, user_id)
     if user is None or not user.active or user.suspended:
         return None
     if user.role is not Role.END_USER:
@@ -66,16 +66,14 @@ def load_viewer(conn: Connection, user_id: int) -> Viewer | None:
             group_ids=groups_repo.group_ids_of_user(conn, user.id),
             agent_restriction=user.ticket_restriction if user.ticket_restriction in AGENT_RESTRICTIONS else None,
         )
-    memberships = orgs_repo.memberships_of_user(conn, user.id)
-    orgs = orgs_repo.get_organizations(conn, [m.organization_id for m in memberships])
     access = {
-        org.id: org_access(
-            org_shared_tickets=org.shared_tickets,
-            org_shared_comments=org.shared_comments,
+        org_id: org_access(
+            org_shared_tickets=shared_tickets,
+            org_shared_comments=shared_comments,
             user_ticket_restriction=user.ticket_restriction,
             user_shared_comments=user.shared_comments,
         )
-        for org in orgs.values()
+        for org_id, shared_tickets, shared_comments in orgs_repo.sharing_of_user(conn, user.id)
     }
     return Viewer(user_id=user.id, role=user.role, email=user.email, organizations=access)
 
