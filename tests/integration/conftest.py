@@ -23,8 +23,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 class Api:
     """A TestClient that speaks as one user (Basic `email/token:TOKEN`)."""
 
-    def __init__(self, client: TestClient, email: str, token: str) -> None:
+    def __init__(self, client: TestClient, email: str, token: str, user_id: int = 0) -> None:
         self.client = client
+        self.user_id = user_id
         raw = base64.b64encode(f"{email}/token:{token}".encode()).decode()
         self.headers = {"Authorization": f"Basic {raw}"}
 
@@ -56,9 +57,7 @@ class Desk:
                 conn, actor=None, values={"name": name, "email": email, **values}, now=self.clock.now()
             )
             token = users_service.issue_token(conn, user_id=user.id, now=self.clock.now())
-        api = Api(self.client, email, token)
-        api.user_id = user.id  # type: ignore[attr-defined]
-        return api
+        return Api(self.client, email, token, user.id)
 
 
 @pytest.fixture
