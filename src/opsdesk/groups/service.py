@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from opsdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from opsdesk.core.generation import access_changed
 from opsdesk.groups import repo
 from opsdesk.groups.model import Group, GroupMembership
 from opsdesk.tickets.access import Role, Viewer
@@ -78,6 +79,7 @@ def add_agent_to_group(conn: Connection, *, user_id: int, group_id: int, now: da
         return existing
     first = not repo.group_ids_of_user(conn, user_id)
     membership_id = repo.add_group_membership(conn, user_id=user_id, group_id=group_id, default=first, now=now)
+    access_changed(conn)
     if first:
         users_repo.change_user(conn, user_id, {"default_group_id": group_id})
     membership = repo.get_group_membership(conn, membership_id)
@@ -105,3 +107,4 @@ def delete_group_membership(conn: Connection, *, actor: Viewer, membership_id: i
     if repo.get_group_membership(conn, membership_id) is None:
         raise NotFound("GroupMembership", membership_id)
     repo.remove_group_membership(conn, membership_id)
+    access_changed(conn)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from opsdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from opsdesk.core.generation import access_changed
 from opsdesk.groups import repo as groups_repo
 from opsdesk.organizations import repo
 from opsdesk.organizations.model import Membership, Organization, normalize_domain
@@ -102,6 +103,7 @@ def update_organization(
     if "domain_names" in values:
         repo.set_domains(conn, org_id, _clean_domains(conn, values["domain_names"] or [], org_id))
     repo.change_organization(conn, org_id, {**row, "updated_at": now})
+    access_changed(conn)
     return get_organization_or_raise(conn, org_id)
 
 
@@ -110,6 +112,7 @@ def delete_organization(conn: Connection, *, actor: Viewer, org_id: int) -> None
         raise PermissionDenied("Only admins can delete organizations")
     get_organization_or_raise(conn, org_id)
     repo.remove_organization(conn, org_id)
+    access_changed(conn)
 
 
 def add_member(conn: Connection, *, user_id: int, org_id: int, now: datetime) -> Membership:
@@ -119,6 +122,7 @@ def add_member(conn: Connection, *, user_id: int, org_id: int, now: datetime) ->
         return existing
     first = not repo.memberships_of_user(conn, user_id)
     membership_id = repo.add_membership(conn, user_id=user_id, org_id=org_id, default=first, now=now)
+    access_changed(conn)
     if first:
         users_repo.change_user(conn, user_id, {"organization_id": org_id, "updated_at": now})
     membership = repo.get_membership(conn, membership_id)
@@ -143,6 +147,7 @@ def delete_membership(conn: Connection, *, actor: Viewer, membership_id: int, no
     if membership is None:
         raise NotFound("OrganizationMembership", membership_id)
     repo.remove_membership(conn, membership_id)
+    access_changed(conn)
     if membership.default:
         rest = repo.memberships_of_user(conn, membership.user_id)
         users_repo.change_user(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from opsdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from opsdesk.core.generation import access_changed
 from opsdesk.core.security import hash_password, new_token
 from opsdesk.groups import repo as groups_repo
 from opsdesk.organizations import repo as orgs_repo
@@ -161,6 +162,7 @@ def update_user(conn: Connection, *, actor: Viewer, user_id: int, values: dict[s
     row["role"] = role.value
     org_id = row.pop("organization_id", None)
     repo.change_user(conn, user_id, {**row, "updated_at": now})
+    access_changed(conn)
     if org_id is not None and org_id != user.organization_id:
         orgs_service.add_member(conn, user_id=user_id, org_id=org_id, now=now)
         repo.change_user(conn, user_id, {"organization_id": org_id})
@@ -178,6 +180,7 @@ def set_password(conn: Connection, *, actor: Viewer, user_id: int, password: obj
         raise PermissionDenied("Only admins can set passwords")
     get_user_or_raise(conn, user_id)
     repo.change_user(conn, user_id, {"password_hash": _hashed(password), "updated_at": now})
+    access_changed(conn)
 
 
 def issue_token(
@@ -194,3 +197,4 @@ def revoke_token(conn: Connection, *, actor: Viewer, token_id: int, now: datetim
         raise PermissionDenied("Only admins can revoke tokens")
     if not repo.revoke_token(conn, token_id=token_id, now=now):
         raise NotFound("ApiToken", token_id)
+    access_changed(conn)

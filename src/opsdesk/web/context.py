@@ -18,7 +18,11 @@ class AppContext:
     settings: Settings
 
 
-def app_context(request: Request) -> AppContext:
+async def app_context(request: Request) -> AppContext:
+    return context_of(request)
+
+
+def context_of(request: Request) -> AppContext:
     context = request.app.state.context
     assert isinstance(context, AppContext)
     return context

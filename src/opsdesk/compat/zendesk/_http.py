@@ -13,7 +13,7 @@ from fastapi import Request, Response
 
 from opsdesk.core.db.paging import Page, Window
 from opsdesk.core.errors import InvalidInput, PayloadTooLarge
-from opsdesk.web.context import app_context
+from opsdesk.web.context import context_of
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def api_base(request: Request) -> str:
 
 
 async def read_json(request: Request) -> Any:  # noqa: ANN401 - any JSON value
-    limit = app_context(request).settings.max_body_bytes
+    limit = context_of(request).settings.max_body_bytes
     body = await request.body()
     if len(body) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes")

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from opsdesk.core.generation import access_changed
+
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
@@ -18,6 +20,8 @@ def writing(engine: Engine) -> Iterator[Connection]:
                 yield conn
         finally:
             conn.info["write"] = False
+            if conn.info.pop("access_changed", False):
+                access_changed()
 
 
 @contextmanager
