@@ -137,6 +137,7 @@ class Ticket:
     tags: list[str]
     custom_fields: dict[str, Any]
     collaborator_ids: list[int]
+    followup_ids: list[int]
     followup_source_id: int | None
     problem_id: int | None
     due_at: datetime | None

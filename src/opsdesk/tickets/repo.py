@@ -10,10 +10,8 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
-    and_,
     delete,
     exists,
-    false,
     insert,
     or_,
     select,
@@ -70,7 +68,7 @@ def live() -> ColumnElement[bool]:
     return tickets.c.deleted_at.is_(None)
 
 
-def to_ticket(row: Row[Any], collaborator_ids: list[int]) -> Ticket:
+def to_ticket(row: Row[Any]) -> Ticket:
     return Ticket(
         id=row.id,
         subject=row.subject,
@@ -88,7 +86,8 @@ def to_ticket(row: Row[Any], collaborator_ids: list[int]) -> Ticket:
         external_id=row.external_id,
         tags=list(row.tags),
         custom_fields=dict(row.custom_fields),
-        collaborator_ids=collaborator_ids,
+        collaborator_ids=list(row.collaborator_ids),
+        followup_ids=list(row.followup_ids),
         followup_source_id=row.followup_source_id,
         problem_id=row.problem_id,
         due_at=row.due_at,
@@ -99,28 +98,9 @@ def to_ticket(row: Row[Any], collaborator_ids: list[int]) -> Ticket:
     )
 
 
-def collaborators_of(conn: Connection, ticket_ids: Sequence[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {ticket_id: [] for ticket_id in ticket_ids}
-    if not ticket_ids:
-        return found
-    rows = conn.execute(
-        select(ticket_collaborators)
-        .where(ticket_collaborators.c.ticket_id.in_(ticket_ids))
-        .order_by(ticket_collaborators.c.user_id)
-    )
-    for row in rows:
-        found[row.ticket_id].append(row.user_id)
-    return found
-
-
-def to_tickets(conn: Connection, rows: Sequence[Row[Any]]) -> list[Ticket]:
-    ccs = collaborators_of(conn, [row.id for row in rows])
-    return [to_ticket(row, ccs[row.id]) for row in rows]
-
-
 def get_ticket(conn: Connection, ticket_id: int) -> Ticket | None:
     row = conn.execute(select(tickets).where(tickets.c.id == ticket_id, live())).first()
-    return to_tickets(conn, [row])[0] if row else None
+    return to_ticket(row) if row else None
 
 
 def get_tickets(conn: Connection, ticket_ids: Sequence[int], viewer: Viewer) -> list[Ticket]:
@@ -133,7 +113,7 @@ def get_tickets(conn: Connection, ticket_ids: Sequence[int], viewer: Viewer) -> 
             .order_by(tickets.c.id)
         )
     )
-    return to_tickets(conn, rows)
+    return [to_ticket(row) for row in rows]
 
 
 def ticket_query(viewer: Viewer, *conditions: ColumnElement[bool]) -> Select[Any]:
@@ -142,15 +122,20 @@ def ticket_query(viewer: Viewer, *conditions: ColumnElement[bool]) -> Select[Any
 
 def page_tickets(conn: Connection, query: Select[Any], window: Window) -> tuple[list[Ticket], Page]:
     page = fetch_page(conn, query, tickets.c.id, window)
-    return to_tickets(conn, page.rows), page
+    return [to_ticket(row) for row in page.rows], page
 
 
-def add_ticket(conn: Connection, values: dict[str, Any]) -> int:
-    return int(conn.execute(insert(tickets).values(**values).returning(tickets.c.id)).scalar_one())
+def add_ticket(conn: Connection, values: dict[str, Any]) -> Ticket:
+    return to_ticket(conn.execute(insert(tickets).values(**values).returning(*tickets.c)).one())
 
 
 def change_ticket(conn: Connection, ticket_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
+
+
+def change_ticket_returning(conn: Connection, ticket_id: int, values: dict[str, Any]) -> Ticket:
+    row = conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values).returning(*tickets.c)).one()
+    return to_ticket(row)
 
 
 def replace_tags(conn: Connection, ticket_id: int, old: Sequence[str], new: Sequence[str]) -> None:
@@ -177,10 +162,6 @@ def replace_collaborators(conn: Connection, ticket_id: int, old: Sequence[int], 
 
 def add_audit(conn: Connection, values: dict[str, Any]) -> int:
     return int(conn.execute(insert(ticket_audits).values(**values).returning(ticket_audits.c.id)).scalar_one())
-
-
-def set_audit_events(conn: Connection, audit_id: int, events: list[dict[str, Any]]) -> None:
-    conn.execute(update(ticket_audits).where(ticket_audits.c.id == audit_id).values(events=events))
 
 
 def to_audit(row: Row[Any]) -> Audit:
@@ -308,11 +289,3 @@ def attach_uploads(
 
 def comment_is_public(conn: Connection, comment_id: int) -> bool:
     return bool(conn.execute(select(ticket_comments.c.public).where(ticket_comments.c.id == comment_id)).scalar())
-
-
-def nothing() -> ColumnElement[bool]:
-    return false()
-
-
-def both(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
-    return and_(*clauses)

@@ -23,8 +23,10 @@ from opsdesk.tickets._html import html_to_text, sanitize_html, text_to_html
 from opsdesk.tickets.access import Role, TicketFacts, Viewer, can_comment_on_ticket, can_read_ticket
 from opsdesk.tickets.model import (
     MERGE_TAGS,
+    AttachmentMeta,
     Audit,
     Channel,
+    Comment,
     CommentDraft,
     Mover,
     RequesterDraft,
@@ -56,6 +58,7 @@ _AUDITED_FIELDS = (
 class TicketResult:
     ticket: Ticket
     audit: Audit
+    comment: Comment | None
 
 
 def facts(ticket: Ticket) -> TicketFacts:
@@ -139,46 +142,6 @@ def _comment_bodies(draft: CommentDraft) -> tuple[str, str]:
     return body, text_to_html(body)
 
 
-def _write_comment(
-    conn: Connection,
-    *,
-    ticket_id: int,
-    audit_id: int,
-    author_id: int,
-    draft: CommentDraft,
-    via: Channel,
-    now: datetime,
-) -> dict[str, Any]:
-    body, html = _comment_bodies(draft)
-    comment_id = repo.add_comment(
-        conn,
-        {
-            "ticket_id": ticket_id,
-            "audit_id": audit_id,
-            "author_id": author_id,
-            "body": body,
-            "html_body": html,
-            "public": draft.public,
-            "via_channel": via.value,
-            "created_at": now,
-        },
-    )
-    if draft.uploads:
-        attached = repo.attach_uploads(
-            conn, draft.uploads, ticket_id=ticket_id, comment_id=comment_id, uploader_id=author_id
-        )
-        if attached != len(set(draft.uploads)):
-            raise InvalidInput.field("comment.uploads", "unknown or already used upload token")
-    return {
-        "type": "Comment",
-        "comment_id": comment_id,
-        "author_id": author_id,
-        "body": body,
-        "html_body": html,
-        "public": draft.public,
-    }
-
-
 def _finish_audit(
     conn: Connection,
     *,
@@ -188,33 +151,81 @@ def _finish_audit(
     builder: _AuditBuilder,
     comment: tuple[CommentDraft, int] | None,
     now: datetime,
-) -> Audit:
+) -> tuple[Audit, Comment | None]:
+    """Write the audit and its comment. Event ids are derived when serialised (audit id, position)."""
+    events = list(builder.events)
+    bodies = None
+    if comment is not None:
+        draft, comment_author = comment
+        bodies = _comment_bodies(draft)
+        events.insert(
+            0,
+            {
+                "type": "Comment",
+                "author_id": comment_author,
+                "body": bodies[0],
+                "html_body": bodies[1],
+                "public": draft.public,
+            },
+        )
+    metadata: dict[str, Any] = {"system": {"client": "opsdesk"}, "custom": {}}
     audit_id = repo.add_audit(
         conn,
         {
             "ticket_id": ticket_id,
             "author_id": author_id,
             "via_channel": via.value,
-            "events": [],
-            "metadata": {"system": {"client": "opsdesk"}, "custom": {}},
+            "events": events,
+            "metadata": metadata,
             "created_at": now,
         },
     )
-    events = list(builder.events)
-    if comment is not None:
-        draft, comment_author = comment
-        events.insert(
-            0,
-            _write_comment(
-                conn, ticket_id=ticket_id, audit_id=audit_id, author_id=comment_author, draft=draft, via=via, now=now
-            ),
+    audit = Audit(
+        id=audit_id,
+        ticket_id=ticket_id,
+        author_id=author_id,
+        via_channel=via,
+        events=events,
+        metadata=metadata,
+        created_at=now,
+    )
+    if comment is None or bodies is None:
+        return audit, None
+    draft, comment_author = comment
+    comment_id = repo.add_comment(
+        conn,
+        {
+            "ticket_id": ticket_id,
+            "audit_id": audit_id,
+            "author_id": comment_author,
+            "body": bodies[0],
+            "html_body": bodies[1],
+            "public": draft.public,
+            "via_channel": via.value,
+            "created_at": now,
+        },
+    )
+    files: list[AttachmentMeta] = []
+    if draft.uploads:
+        attached = repo.attach_uploads(
+            conn, draft.uploads, ticket_id=ticket_id, comment_id=comment_id, uploader_id=comment_author
         )
-    for index, event in enumerate(events):
-        event["id"] = audit_id * 1000 + index
-    repo.set_audit_events(conn, audit_id, events)
-    audit = repo.get_audit(conn, audit_id)
-    assert audit is not None
-    return audit
+        if attached != len(set(draft.uploads)):
+            raise InvalidInput.field("comment.uploads", "unknown or already used upload token")
+        files = repo.comments_of_audits(conn, [audit_id])[audit_id].attachments
+    written = Comment(
+        id=comment_id,
+        ticket_id=ticket_id,
+        audit_id=audit_id,
+        author_id=comment_author,
+        body=bodies[0],
+        html_body=bodies[1],
+        public=draft.public,
+        via_channel=via,
+        created_at=now,
+        attachments=files,
+    )
+    return audit, written
 
 
 def _comment_author(conn: Connection, actor: Viewer | None, draft: CommentDraft, fallback: int) -> int:
@@ -227,7 +238,7 @@ def _comment_author(conn: Connection, actor: Viewer | None, draft: CommentDraft,
     return draft.author_id
 
 
-def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk default
+def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
     conn: Connection,
     *,
     actor: Viewer | None,
@@ -282,7 +293,9 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     custom = clean_custom_fields(conn, values.get("custom_fields", {}))
     description, _ = _comment_bodies(comment)
     submitter_id = actor.user_id if actor is not None else row["requester_id"]
-    ticket_id = repo.add_ticket(
+    collaborators = sorted(set(values.get("collaborator_ids", [])))
+    _check_collaborators(conn, collaborators)
+    ticket = repo.add_ticket(
         conn,
         {
             **row,
@@ -293,19 +306,17 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
             "via_channel": via.value,
             "tags": tags,
             "custom_fields": custom,
+            "collaborator_ids": collaborators,
+            "followup_ids": [],
             "created_at": now,
             "updated_at": now,
             "status_changed_at": now,
             "solved_at": now if status is Status.SOLVED else None,
         },
     )
-    repo.replace_tags(conn, ticket_id, [], tags)
-    collaborators = sorted(set(values.get("collaborator_ids", [])))
-    _check_collaborators(conn, collaborators)
-    repo.replace_collaborators(conn, ticket_id, [], collaborators)
+    repo.replace_tags(conn, ticket.id, [], tags)
+    repo.replace_collaborators(conn, ticket.id, [], collaborators)
     builder = _AuditBuilder()
-    ticket = repo.get_ticket(conn, ticket_id)
-    assert ticket is not None
     for field in _AUDITED_FIELDS:
         value = getattr(ticket, field)
         if value is not None:
@@ -313,10 +324,10 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     if tags:
         builder.create("tags", tags)
     author = _comment_author(conn, actor, comment, row["requester_id"])
-    audit = _finish_audit(
-        conn, ticket_id=ticket_id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
+    audit, written = _finish_audit(
+        conn, ticket_id=ticket.id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
     )
-    return TicketResult(ticket=ticket, audit=audit)
+    return TicketResult(ticket=ticket, audit=audit, comment=written)
 
 
 def _check_collaborators(conn: Connection, user_ids: list[int]) -> None:
@@ -343,8 +354,8 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
     if actor is not None and not actor.is_agent:
         if set(values) - {"status"} or values.get("status") not in (None, Status.SOLVED):
             raise PermissionDenied("End-users can only comment on or solve their requests")
-        if comment is not None and not can_comment_on_ticket(actor, facts(ticket)):
-            raise PermissionDenied("You may view this request but not comment on it")
+        if not can_comment_on_ticket(actor, facts(ticket)):
+            raise PermissionDenied("You may view this request but not comment on or solve it")
         if comment is not None and not comment.public:
             raise PermissionDenied("End-users cannot add internal notes")
     if comment is not None and not (comment.body or comment.html_body):
@@ -388,16 +399,15 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
         if collaborators != ticket.collaborator_ids:
             builder.change("collaborator_ids", collaborators, ticket.collaborator_ids)
             repo.replace_collaborators(conn, ticket_id, ticket.collaborator_ids, collaborators)
+            row["collaborator_ids"] = collaborators
     row["updated_at"] = now
-    repo.change_ticket(conn, ticket_id, row)
+    updated = repo.change_ticket_returning(conn, ticket_id, row)
     author_id = actor.user_id if actor is not None else None
     comment_pair = (comment, _comment_author(conn, actor, comment, ticket.requester_id)) if comment else None
-    audit = _finish_audit(
+    audit, written = _finish_audit(
         conn, ticket_id=ticket_id, author_id=author_id, via=via, builder=builder, comment=comment_pair, now=now
     )
-    updated = repo.get_ticket(conn, ticket_id)
-    assert updated is not None
-    return TicketResult(ticket=updated, audit=audit)
+    return TicketResult(ticket=updated, audit=audit, comment=written)
 
 
 def reply_as_requester(
@@ -426,6 +436,7 @@ def create_followup(
             "organization_id": source.organization_id,
             "group_id": source.group_id,
             "assignee_id": source.assignee_id,
+            "followup_source_id": source.id,
             "tags": list(source.tags),
         },
         comment=CommentDraft(body=comment.body, html_body=comment.html_body, public=True, uploads=comment.uploads),
@@ -433,19 +444,8 @@ def create_followup(
         via=Channel.FOLLOWUP,
         now=now,
     )
-    repo.change_ticket(conn, result.ticket.id, {"followup_source_id": source.id, "submitter_id": actor.user_id})
-    ticket = repo.get_ticket(conn, result.ticket.id)
-    assert ticket is not None
-    return TicketResult(ticket=ticket, audit=result.audit)
-
-
-def followup_ids(conn: Connection, ticket_id: int) -> list[int]:
-    from opsdesk.tickets.tables import tickets  # noqa: PLC0415 - keeps the table out of the service's surface
-
-    rows = conn.execute(
-        tickets.select().with_only_columns(tickets.c.id).where(tickets.c.followup_source_id == ticket_id)
-    )
-    return [row.id for row in rows]
+    repo.change_ticket(conn, source.id, {"followup_ids": [*source.followup_ids, result.ticket.id]})
+    return result
 
 
 def merge_tickets(

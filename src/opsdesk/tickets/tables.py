@@ -24,6 +24,9 @@ tickets = Table(
     Column("external_id", String(255), nullable=True),
     Column("tags", JSONValue, nullable=False),
     Column("custom_fields", JSONValue, nullable=False),
+    # Copies of ticket_collaborators and of the follow-ups' links, so one row answers a show.
+    Column("collaborator_ids", JSONValue, nullable=False),
+    Column("followup_ids", JSONValue, nullable=False),
     Column("followup_source_id", Integer, ForeignKey("tickets.id"), nullable=True),
     Column("problem_id", Integer, ForeignKey("tickets.id"), nullable=True),
     Column("due_at", UTCDateTime, nullable=True),

@@ -135,7 +135,7 @@ def organization_tickets(request: Request, context: Context, caller: Caller, org
         service.get_organization_or_raise(conn, org_id)
         query = tickets_repo.ticket_query(caller, tickets.c.organization_id == org_id)
         items, page = tickets_repo.page_tickets(conn, query, window(request))
-        return json_response(ticket_list(request, conn, "tickets", items, page))
+    return json_response(ticket_list(request, "tickets", items, page))
 
 
 def _memberships(request: Request, context: Context, caller: Caller, *conditions: Any) -> Response:  # noqa: ANN401

@@ -23,7 +23,7 @@ def via(channel: Channel, *, rel: str | None = None, source_id: int | None = Non
     return {"channel": channel.value, "source": source}
 
 
-def ticket(base: str, item: Ticket, *, followup_ids: list[int] | None = None) -> dict[str, Any]:
+def ticket(base: str, item: Ticket) -> dict[str, Any]:
     channel_rel = "follow_up" if item.followup_source_id else None
     return {
         "id": item.id,
@@ -58,7 +58,7 @@ def ticket(base: str, item: Ticket, *, followup_ids: list[int] | None = None) ->
         "fields": [{"id": int(k), "value": v} for k, v in sorted(item.custom_fields.items(), key=_num)],
         "satisfaction_rating": None,
         "sharing_agreement_ids": [],
-        "followup_ids": followup_ids or [],
+        "followup_ids": item.followup_ids,
         "via_followup_source_id": item.followup_source_id,
         "ticket_form_id": item.ticket_form_id,
         "brand_id": None,
@@ -133,10 +133,10 @@ def comment(base: str, item: Comment) -> dict[str, Any]:
 
 def audit(base: str, item: Audit, *, comment_item: Comment | None = None) -> dict[str, Any]:
     events = []
-    for event in item.events:
-        shaped = {k: v for k, v in event.items() if k != "comment_id"}
+    for index, event in enumerate(item.events):
+        shaped = {**event, "id": item.id * 1000 + index}
         if event["type"] == "Comment" and comment_item is not None:
-            shaped = {**comment(base, comment_item), "id": event["id"]}
+            shaped = {**comment(base, comment_item), "id": item.id * 1000 + index}
         elif event["type"] == "Comment":
             shaped["plain_body"] = event.get("body")
             shaped["attachments"] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import (
@@ -25,7 +25,6 @@ from opsdesk.jobs.service import MAX_ITEMS, JobStatus, run_job
 from opsdesk.tickets import repo, service
 from opsdesk.tickets.model import Channel, Comment, Ticket
 from opsdesk.tickets.service import TicketResult
-from opsdesk.tickets.tables import tickets as tickets_table
 from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2", tags=["Zendesk: tickets"])
@@ -37,40 +36,16 @@ def _require_agent(caller: Caller) -> None:
         raise PermissionDenied("End-users use the Requests API (/api/v2/requests)")
 
 
-def followups_of(conn: Connection, ticket_ids: list[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {ticket_id: [] for ticket_id in ticket_ids}
-    if ticket_ids:
-        rows = conn.execute(
-            select(tickets_table.c.id, tickets_table.c.followup_source_id).where(
-                tickets_table.c.followup_source_id.in_(ticket_ids)
-            )
-        )
-        for row in rows:
-            found[row.followup_source_id].append(row.id)
-    return found
-
-
-def ticket_list(request: Request, conn: Connection, key: str, items: list[Ticket], page: Any) -> dict[str, Any]:  # noqa: ANN401
+def ticket_list(request: Request, key: str, items: list[Ticket], page: Any) -> dict[str, Any]:  # noqa: ANN401
     base = api_base(request)
-    followups = followups_of(conn, [t.id for t in items])
-    return page_body(
-        request,
-        key,
-        items,
-        page,
-        window(request),
-        lambda t: serialize.ticket(base, t, followup_ids=followups[t.id]),
-        lambda t: t.id,
-    )
+    return page_body(request, key, items, page, window(request), lambda t: serialize.ticket(base, t), lambda t: t.id)
 
 
-def _result_body(request: Request, conn: Connection, result: TicketResult) -> dict[str, Any]:
+def _result_body(request: Request, result: TicketResult) -> dict[str, Any]:
     base = api_base(request)
-    comments = repo.comments_of_audits(conn, [result.audit.id])
-    followups = followups_of(conn, [result.ticket.id])
     return {
-        "ticket": serialize.ticket(base, result.ticket, followup_ids=followups[result.ticket.id]),
-        "audit": serialize.audit(base, result.audit, comment_item=comments.get(result.audit.id)),
+        "ticket": serialize.ticket(base, result.ticket),
+        "audit": serialize.audit(base, result.audit, comment_item=result.comment),
     }
 
 
@@ -79,7 +54,7 @@ def list_tickets(request: Request, context: Context, caller: Caller) -> Response
     _require_agent(caller)
     with reading(context.engine) as conn:
         items, page = repo.page_tickets(conn, repo.ticket_query(caller), window(request))
-        return json_response(ticket_list(request, conn, "tickets", items, page))
+    return json_response(ticket_list(request, "tickets", items, page))
 
 
 @router.get("/tickets/count", summary="Count tickets")
@@ -98,9 +73,8 @@ def show_many(request: Request, context: Context, caller: Caller) -> Response:
     ids = query_ids(request)
     with reading(context.engine) as conn:
         items = repo.get_tickets(conn, ids, caller)
-        base = api_base(request)
-        followups = followups_of(conn, [t.id for t in items])
-        body = [serialize.ticket(base, t, followup_ids=followups[t.id]) for t in items]
+    base = api_base(request)
+    body = [serialize.ticket(base, t) for t in items]
     return json_response({"tickets": body, "next_page": None, "previous_page": None, "count": len(body)})
 
 
@@ -118,7 +92,7 @@ def create_ticket(request: Request, context: Context, caller: Caller, body: Body
             via=Channel.API,
             now=context.clock.now(),
         )
-        return json_response(_result_body(request, conn, result), 201)
+    return json_response(_result_body(request, result), 201)
 
 
 def _envelope(body: Any, key: str) -> Any:  # noqa: ANN401 - raw JSON
@@ -132,8 +106,7 @@ def show_ticket(request: Request, context: Context, caller: Caller, ticket_id: i
     _require_agent(caller)
     with reading(context.engine) as conn:
         ticket = service.get_readable_ticket_or_raise(conn, caller, ticket_id)
-        followups = followups_of(conn, [ticket_id])
-    return json_response({"ticket": serialize.ticket(api_base(request), ticket, followup_ids=followups[ticket_id])})
+    return json_response({"ticket": serialize.ticket(api_base(request), ticket)})
 
 
 @router.put("/tickets/{ticket_id:int}", summary="Update a ticket")
@@ -152,7 +125,7 @@ def update_ticket(request: Request, context: Context, caller: Caller, ticket_id:
             via=Channel.API,
             now=context.clock.now(),
         )
-        return json_response(_result_body(request, conn, result))
+    return json_response(_result_body(request, result))
 
 
 @router.delete("/tickets/{ticket_id:int}", status_code=204, summary="Delete a ticket")

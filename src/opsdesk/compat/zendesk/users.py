@@ -159,7 +159,7 @@ def _user_tickets(request: Request, context: Context, caller: Caller, user_id: i
         else:
             condition = (tickets.c.requester_id if role == "requested" else tickets.c.assignee_id) == user_id
         items, page = tickets_repo.page_tickets(conn, tickets_repo.ticket_query(caller, condition), window(request))
-        return json_response(ticket_list(request, conn, "tickets", items, page))
+    return json_response(ticket_list(request, "tickets", items, page))
 
 
 @router.get("/users/{user_id:int}/tickets/requested", summary="Tickets the user requested")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:43:56.207110
+Create Date: 2026-11-22 22:05:48.604744
 """
 
 from collections.abc import Sequence
@@ -202,6 +202,8 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(length=255), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('custom_fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('collaborator_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('followup_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('followup_source_id', sa.Integer(), nullable=True),
     sa.Column('problem_id', sa.Integer(), nullable=True),
     sa.Column('due_at', opsdesk.core.db.types.UTCDateTime(timezone=True), nullable=True),
