@@ -58,6 +58,10 @@ def get_user_by_email(conn: Connection, email: str) -> User | None:
     return to_user(row) if row else None
 
 
+def get_user_id_by_external_id(conn: Connection, external_id: str) -> int | None:
+    return conn.execute(select(users.c.id).where(users.c.external_id == external_id)).scalar()
+
+
 def get_password_hash(conn: Connection, email: str) -> tuple[int, str | None] | None:
     row = conn.execute(select(users.c.id, users.c.password_hash).where(users.c.email == email)).first()
     return (row.id, row.password_hash) if row else None

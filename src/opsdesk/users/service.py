@@ -79,7 +79,9 @@ def load_viewer(conn: Connection, user_id: int, *, user: User | None = None) -> 
     return Viewer(user_id=user.id, role=user.role, email=user.email, organizations=access)
 
 
-def _check_values(conn: Connection, values: dict[str, Any], user_id: int | None, role: Role) -> dict[str, Any]:
+def _check_values(  # noqa: C901 - one check per attribute
+    conn: Connection, values: dict[str, Any], user_id: int | None, role: Role
+) -> dict[str, Any]:
     row = {k: values[k] for k in USER_COLUMNS if k in values}
     if "name" in row:
         row["name"] = str(row["name"]).strip()
@@ -93,6 +95,8 @@ def _check_values(conn: Connection, values: dict[str, Any], user_id: int | None,
         if existing is not None and existing.id != user_id:
             raise Conflict(f"Email: {email} is already being used by another user", field="email")
         row["email"] = email
+    if "email" in row and row["email"] is None and role is not Role.END_USER:
+        raise InvalidInput.field("email", "agents and admins sign in with their email; it cannot be removed")
     restriction = row.get("ticket_restriction")
     allowed = END_USER_RESTRICTIONS if role is Role.END_USER else AGENT_RESTRICTIONS
     if restriction is not None and restriction not in allowed:
@@ -101,6 +105,10 @@ def _check_values(conn: Connection, values: dict[str, Any], user_id: int | None,
         raise InvalidInput.field("organization_id", f"organization {row['organization_id']} does not exist")
     if row.get("default_group_id") is not None and groups_repo.get_group(conn, row["default_group_id"]) is None:
         raise InvalidInput.field("default_group_id", f"group {row['default_group_id']} does not exist")
+    if row.get("external_id") is not None:
+        existing_id = repo.get_user_id_by_external_id(conn, row["external_id"])
+        if existing_id is not None and existing_id != user_id:
+            raise Conflict(f"External: {row['external_id']} has already been taken", field="external_id")
     if "tags" in row:
         row["tags"] = normalize_tags(row["tags"])
     return row
@@ -158,6 +166,8 @@ def update_user(conn: Connection, *, actor: Viewer, user_id: int, values: dict[s
     role = Role(values["role"]) if values.get("role") else user.role
     if role is not user.role and not actor.is_admin:
         raise PermissionDenied("Only admins can change roles")
+    if role is not user.role and own:
+        raise PermissionDenied("Admins cannot change their own role; ask another admin")
     row = _check_values(conn, values, user_id, role)
     row["role"] = role.value
     org_id = row.pop("organization_id", None)

@@ -42,9 +42,22 @@ async def read_json(request: Request) -> Any:  # noqa: ANN401 - any JSON value
     if not body.strip():
         raise BadRequest("The request body is empty; send a JSON object")
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+    if b"\\u0000" in body and _holds_nul(parsed):
+        raise BadRequest("Text may not contain NUL characters (\\u0000)")
+    return parsed
+
+
+def _holds_nul(value: Any) -> bool:  # noqa: ANN401 - any JSON value
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def query_ids(request: Request, name: str = "ids") -> list[int]:

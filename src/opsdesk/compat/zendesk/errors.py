@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from opsdesk.compat.zendesk._http import BadRequest, json_response
@@ -77,6 +78,15 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:  # noqa: PLR2004
             return json_response({"error": "MethodNotAllowed", "description": "Method not allowed"}, 405)
         return json_response({"error": "InvalidRequest", "description": str(exc.detail)}, exc.status_code)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # The services check uniqueness first; this answers a race between two requests.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        details = {"base": [{"description": "The change clashes with an existing record", "error": "DuplicateValue"}]}
+        return json_response(
+            {"error": "RecordInvalid", "description": "Record validation errors", "details": details}, 422
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

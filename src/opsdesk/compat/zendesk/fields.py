@@ -23,6 +23,7 @@ class FieldError(ValueError):
 
 IGNORED = object()
 MAX_TAG_LENGTH = 255
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on both databases
 
 
 def text(max_length: int = 65_535, *, nullable: bool = True) -> Reader:
@@ -41,7 +42,7 @@ def text(max_length: int = 65_535, *, nullable: bool = True) -> Reader:
 def record_id(value: Any) -> int | None:  # noqa: ANN401 - raw JSON
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise FieldError("must be a positive integer id")
     return value
 
@@ -61,6 +62,13 @@ def _required(value: int | None) -> int:
 def boolean(value: Any) -> bool | None:  # noqa: ANN401 - raw JSON
     if value is None:
         return None
+    if not isinstance(value, bool):
+        raise FieldError("must be true or false")
+    return value
+
+
+def flag(value: Any) -> bool:  # noqa: ANN401 - raw JSON
+    """A boolean that cannot be null."""
     if not isinstance(value, bool):
         raise FieldError("must be true or false")
     return value
@@ -102,7 +110,7 @@ def instant(value: Any) -> datetime | None:  # noqa: ANN401 - raw JSON
         raise FieldError("must be an ISO 8601 time")
     try:
         return parse_utc(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FieldError("must be an ISO 8601 time") from None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from opsdesk.compat.zendesk.fields import (
+    MAX_ID,
     FieldError,
     Reader,
     anything,
     boolean,
+    flag,
     id_list,
     ignored,
     instant,
@@ -24,6 +26,7 @@ from opsdesk.compat.zendesk.fields import (
 from opsdesk.core.errors import InvalidInput
 from opsdesk.tickets.access import Role
 from opsdesk.tickets.model import CommentDraft, Priority, RequesterDraft, Status, TicketType
+from opsdesk.users.model import looks_like_email, normalize_email
 
 
 def custom_field_values(value: Any) -> dict[int, Any]:  # noqa: ANN401 - raw JSON
@@ -36,12 +39,20 @@ def custom_field_values(value: Any) -> dict[int, Any]:  # noqa: ANN401 - raw JSO
         raise FieldError('must be a list of {"id": ..., "value": ...}')
     result: dict[int, Any] = {}
     for key, item_value in pairs:
-        try:
+        field_id = key if isinstance(key, int) and not isinstance(key, bool) else None
+        if isinstance(key, str) and key.isdigit() and len(key) <= len(str(MAX_ID)):
             field_id = int(key)
-        except (TypeError, ValueError):
-            raise FieldError(f"{key!r} is not a ticket field id") from None
+        if field_id is None or not 0 < field_id <= MAX_ID:
+            raise FieldError(f"{key!r} is not a ticket field id")
         result[field_id] = item_value
     return result
+
+
+def required_id(value: Any) -> int:  # noqa: ANN401 - raw JSON
+    found = record_id(value)
+    if found is None:
+        raise FieldError("cannot be blank")
+    return found
 
 
 _TICKET_READ_ONLY = ignored(
@@ -85,10 +96,10 @@ _TICKET_READ_ONLY = ignored(
 
 TICKET_SPEC: dict[str, Reader | object] = {
     **_TICKET_READ_ONLY,
-    "subject": text(255),
+    "subject": text(255, nullable=False),
     "description": text(),
     "comment": mapping,
-    "requester_id": record_id,
+    "requester_id": required_id,
     "requester": mapping,
     "assignee_id": record_id,
     "group_id": record_id,
@@ -150,6 +161,8 @@ def read_ticket(raw: Any) -> tuple[dict[str, Any], CommentDraft | None, Requeste
         fields = read_object(values.pop("requester"), REQUESTER_SPEC, where="requester", prefix="requester.")
         if not fields.get("email"):
             raise InvalidInput.field("requester.email", "cannot be blank")
+        if not looks_like_email(normalize_email(fields["email"])):
+            raise InvalidInput.field("requester.email", f"{fields['email']} is not properly formatted")
         requester = RequesterDraft(email=fields["email"], name=fields.get("name"))
     if "fields" in values:
         values["custom_fields"] = {**values.pop("fields"), **values.get("custom_fields", {})}
@@ -223,45 +236,45 @@ USER_SPEC: dict[str, Reader | object] = {
         "identities",
         "skip_verify_email",
     ),
-    "name": text(255),
+    "name": text(255, nullable=False),
     "email": text(320),
-    "role": one_of(*[r.value for r in Role]),
+    "role": one_of(*[r.value for r in Role], nullable=False),
     "organization_id": record_id,
     "default_group_id": record_id,
     "ticket_restriction": one_of("requested", "organization", "groups", "assigned"),
     "shared_comments": boolean,
     "external_id": text(255),
     "phone": text(64),
-    "time_zone": text(64),
-    "locale": text(16),
-    "details": text(),
-    "notes": text(),
+    "time_zone": text(64, nullable=False),
+    "locale": text(16, nullable=False),
+    "details": text(nullable=False),
+    "notes": text(nullable=False),
     "tags": tag_list,
     "user_fields": mapping,
-    "suspended": boolean,
-    "verified": boolean,
+    "suspended": flag,
+    "verified": flag,
     "password": anything,
 }
 
 ORGANIZATION_SPEC: dict[str, Reader | object] = {
     **ignored("id", "url", "created_at", "updated_at", "result_type", "shared_tickets_setting"),
-    "name": text(255),
+    "name": text(255, nullable=False),
     "external_id": text(255),
     "group_id": record_id,
-    "shared_tickets": boolean,
-    "shared_comments": boolean,
+    "shared_tickets": flag,
+    "shared_comments": flag,
     "domain_names": string_list,
-    "details": text(),
-    "notes": text(),
+    "details": text(nullable=False),
+    "notes": text(nullable=False),
     "tags": tag_list,
     "organization_fields": mapping,
 }
 
 GROUP_SPEC: dict[str, Reader | object] = {
     **ignored("id", "url", "created_at", "updated_at", "deleted", "is_public", "result_type"),
-    "name": text(255),
-    "description": text(),
-    "default": boolean,
+    "name": text(255, nullable=False),
+    "description": text(nullable=False),
+    "default": flag,
 }
 
 MEMBERSHIP_SPEC: dict[str, Reader | object] = {
