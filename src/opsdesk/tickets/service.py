@@ -270,9 +270,10 @@ def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
         if actor is None:
             raise InvalidInput.field("requester_id", "cannot be blank")
         row["requester_id"] = actor.user_id
-    _check_refs(conn, row)
     requester_user = users_repo.get_user(conn, row["requester_id"])
-    assert requester_user is not None
+    if requester_user is None:
+        raise InvalidInput.field("requester_id", f"user {row['requester_id']} does not exist")
+    _check_refs(conn, {k: v for k, v in row.items() if k != "requester_id"})
     if row.get("organization_id") is None:
         row["organization_id"] = requester_user.organization_id
     if row.get("assignee_id") is not None and row.get("group_id") is None:
