@@ -11,12 +11,22 @@ from opsdesk.core.db.schema import metadata
 config = context.config
 
 
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:  # noqa: ARG001 - Alembic's hook signature
+    """Leave out the full-text search objects that migration 0002 makes by hand (FTS5 tables, GIN indexes)."""
+    if name is None:
+        return True
+    if type_ == "table" and "_fts" in name:
+        return False
+    return not (type_ == "index" and name.endswith("_tsv"))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -13,13 +13,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opsdesk import __version__
 from opsdesk.compat.opsdesk import tokens
 from opsdesk.compat.zendesk import errors as zendesk_errors
-from opsdesk.compat.zendesk import forms, groups, jobs, organizations, requests, tickets, users
+from opsdesk.compat.zendesk import forms, groups, jobs, organizations, requests, search, tickets, users
 from opsdesk.compat.zendesk._http import json_response
 from opsdesk.core.clock import Clock
 from opsdesk.core.db.engine import make_engine
 from opsdesk.core.settings import Settings
 from opsdesk.web import testclock
 from opsdesk.web.context import AppContext
+from opsdesk.web.ratelimit import RateLimiter, RateLimitMiddleware
 
 DEMO_LOGINS = (
     ("admin", "admin@opsdesk.test", "opsdesk-demo"),
@@ -57,12 +58,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         settings=settings,
     )
     zendesk_errors.install(app)
-    for module in (tickets, requests, users, organizations, groups, forms, jobs, tokens):
+    for module in (tickets, requests, users, organizations, groups, forms, jobs, search, tokens):
         app.include_router(module.router)
     if settings.clock_mode == "manual":
         app.include_router(testclock.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Database reachable", tags=["service"])
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    limiter = RateLimiter(settings.rate_limits, window_seconds=settings.rate_window_seconds)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, context=app.state.context)
     app.add_middleware(JsonSuffixMiddleware)
     return app
 

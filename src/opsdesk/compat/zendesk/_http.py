@@ -118,7 +118,7 @@ def window(request: Request, *, descending: bool = False) -> Window:
     return Window(limit=per_page, offset=(page - 1) * per_page, descending=descending)
 
 
-def _url_with(request: Request, changes: dict[str, str | None]) -> str:
+def url_with(request: Request, changes: dict[str, str | None]) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, v) for k, v in changes.items() if v is not None]
     query = urlencode(params)
@@ -138,8 +138,8 @@ def page_body(  # noqa: PLR0917 - the parts of a list response, in the order the
     body: dict[str, Any] = {key: [shape(item) for item in items]}
     if window_used.offset is not None:
         number = window_used.offset // window_used.limit + 1
-        body["next_page"] = _url_with(request, {"page": str(number + 1)}) if page.has_more else None
-        body["previous_page"] = _url_with(request, {"page": str(number - 1)}) if number > 1 else None
+        body["next_page"] = url_with(request, {"page": str(number + 1)}) if page.has_more else None
+        body["previous_page"] = url_with(request, {"page": str(number - 1)}) if number > 1 else None
         body["count"] = page.count
         return body
     first = _encode_cursor(id_of(items[0])) if items else None
@@ -149,7 +149,7 @@ def page_body(  # noqa: PLR0917 - the parts of a list response, in the order the
     more_before = (page.has_more if backwards else window_used.after_id is not None) and bool(items)
     body["meta"] = {"has_more": bool(items) and more_after, "after_cursor": last, "before_cursor": first}
     body["links"] = {
-        "next": _url_with(request, {"page[after]": last, "page[before]": None}) if last and more_after else None,
-        "prev": _url_with(request, {"page[before]": first, "page[after]": None}) if more_before else None,
+        "next": url_with(request, {"page[after]": last, "page[before]": None}) if last and more_after else None,
+        "prev": url_with(request, {"page[before]": first, "page[after]": None}) if more_before else None,
     }
     return body

@@ -1,0 +1,1 @@
+"""Finding work: Zendesk's search query language, parsed (query.py) and run against tickets."""
