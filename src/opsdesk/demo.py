@@ -22,6 +22,7 @@ from opsdesk.tickets.access import Viewer
 from opsdesk.tickets.model import Channel, CommentDraft, Status
 from opsdesk.users import repo as users_repo
 from opsdesk.users import service as users_service
+from opsdesk.views import service as views_service
 
 DEMO_PASSWORD = "opsdesk-demo"  # noqa: S105 - published demo login
 DEMO_ADMIN_TOKEN = "opsdesk-demo-token"  # noqa: S105 - published demo token
@@ -123,7 +124,7 @@ def _viewer(conn: Connection, user_id: int) -> Viewer:
     return viewer
 
 
-def _build(conn: Connection, now: datetime, ticket_count: int) -> None:
+def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa: PLR0915 - one linear script
     rng = random.Random(20260302)  # noqa: S311 - demo data, not security
     start = now - timedelta(days=30)
     admin = users_service.create_user(
@@ -198,6 +199,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:
             now=start,
         )
         requester_ids.append(user.id)
+    _create_views(conn, admin_viewer, group_ids, start)
     problem = forms_service.create_field(
         conn,
         actor=admin_viewer,
@@ -356,3 +358,68 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:
                 via=Channel.RULE,
                 now=moment + timedelta(days=4),
             )
+
+
+def _create_views(conn: Connection, admin: Viewer, group_ids: dict[str, int], now: datetime) -> None:
+    unsolved = {"field": "status", "operator": "less_than", "value": "solved"}
+    tier1, experts = group_ids["Tier 1"], group_ids["Platform experts"]
+    definitions: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
+        ("Your unsolved tickets", [{"field": "assignee_id", "operator": "is", "value": "current_user"}, unsolved], []),
+        ("Unassigned tickets", [{"field": "assignee_id", "operator": "is", "value": ""}, unsolved], []),
+        (
+            "Unassigned Tier 1",
+            [
+                {"field": "group_id", "operator": "is", "value": str(tier1)},
+                {"field": "assignee_id", "operator": "is", "value": ""},
+                unsolved,
+            ],
+            [],
+        ),
+        (
+            "New tickets in your groups",
+            [
+                {"field": "status", "operator": "is", "value": "new"},
+                {"field": "group_id", "operator": "is", "value": "current_groups"},
+            ],
+            [],
+        ),
+        (
+            "Premium, high priority",
+            [
+                {"field": "current_tags", "operator": "includes", "value": "premium"},
+                {"field": "priority", "operator": "greater_than", "value": "normal"},
+                unsolved,
+            ],
+            [],
+        ),
+        ("Platform experts queue", [{"field": "group_id", "operator": "is", "value": str(experts)}, unsolved], []),
+        ("Pending tickets", [{"field": "status", "operator": "is", "value": "pending"}], []),
+        ("Open for more than a day", [{"field": "OPEN", "operator": "greater_than", "value": "24"}], []),
+        (
+            "Urgent and high",
+            [unsolved],
+            [
+                {"field": "priority", "operator": "is", "value": "urgent"},
+                {"field": "priority", "operator": "is", "value": "high"},
+            ],
+        ),
+        ("Recently solved", [{"field": "status", "operator": "is", "value": "solved"}], []),
+        ("All unsolved tickets", [unsolved], []),
+    ]
+    for position, (title, every, some) in enumerate(definitions):
+        views_service.create_view(
+            conn,
+            actor=admin,
+            values={
+                "title": title,
+                "all": every,
+                "any": some,
+                "position": position,
+                "output": {
+                    "columns": ["status", "subject", "requester", "assignee", "updated"],
+                    "sort_by": "updated_at",
+                    "sort_order": "desc",
+                },
+            },
+            now=now,
+        )

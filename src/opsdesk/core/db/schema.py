@@ -7,6 +7,7 @@ from opsdesk.jobs import tables as _jobs
 from opsdesk.organizations import tables as _organizations
 from opsdesk.tickets import tables as _tickets
 from opsdesk.users import tables as _users
+from opsdesk.views import tables as _views
 
 __all__ = ["metadata"]
-_ = (_forms, _groups, _jobs, _organizations, _tickets, _users)
+_ = (_forms, _groups, _jobs, _organizations, _tickets, _users, _views)
