@@ -4,7 +4,9 @@
 hand-built requests back to back (closed loop: a client sends its next request only after the
 previous answer arrived). Hand-built requests over raw asyncio streams keep the generator cheap:
 on a 2-core machine every microsecond it spends is taken from the server it measures, so it
-reports its own CPU time per request alongside the figures.
+reports its own CPU time per request alongside the figures. Against a server of several worker
+processes it first reopens connections until each worker holds equally many (`_spread_evenly`),
+and it reads the server's CPU time over the server's whole process tree (`bench.proc`).
 
 It runs in its own process (`python -m bench.loadgen PLAN.json RESULT.json`); `spawn()` is the
 orchestrator's side. Invariants of a result:
@@ -20,7 +22,6 @@ import base64
 import dataclasses
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -29,10 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bench.proc import connection_owners, connections_per_process, tree_cpu_s
+
 Operation = Literal["create", "show"]
 
 EXPECTED_STATUS: dict[Operation, int] = {"create": 201, "show": 200}
 MAX_ERROR_SAMPLES = 5
+# Reconnections allowed for spreading the connections evenly over several server workers.
+SPREAD_TRIES = 400
+ACCEPT_WAIT_S = 1.0
 # A stuck server must not hang the benchmark: requests still unanswered this long after the
 # measured window ends are cancelled and counted as errors.
 GRACE_S = 30.0
@@ -76,10 +82,13 @@ class LoadResult:
     loop: str
     generator_cpu_s: float
     server_cpu_s: float | None
+    """CPU time of the server's whole process tree (supervisor and workers) in the window."""
     machine_busy: float | None
     """Share of all cores busy during the measured window (0..1), from /proc/stat."""
     created_ids: list[int]
     error_samples: list[str]
+    server_connections: list[int] | None = None
+    """Open connections held by each accepting server process when the window opened, most first."""
 
     @property
     def rate(self) -> float:
@@ -298,16 +307,6 @@ async def _client(
         _close(writer)
 
 
-def _process_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of a process (Linux /proc), or None where unreadable."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _machine_jiffies() -> tuple[int, int] | None:
     """(busy, total) CPU jiffies of the whole machine, or None where /proc/stat is unreadable."""
     try:
@@ -328,24 +327,74 @@ class _Snapshot:
 
 
 def _snapshot(server_pid: int | None) -> _Snapshot:
-    server_cpu = _process_cpu_s(server_pid) if server_pid is not None else None
+    server_cpu = tree_cpu_s(server_pid) if server_pid is not None else None
     return _Snapshot(time.process_time(), server_cpu, _machine_jiffies())
 
 
-async def _snapshot_at(deadline_ns: int, server_pid: int | None) -> _Snapshot:
+async def _snapshot_at(deadline_ns: int, plan: LoadPlan) -> tuple[_Snapshot, list[int] | None]:
+    """The opening snapshot, and how the connections are spread over the server's processes as
+    the window opens (after the warm-up, so every connection has been accepted). The spread is
+    read first, so that its cost (a millisecond or two) falls before the measured window."""
     await asyncio.sleep(max(0.0, (deadline_ns - time.perf_counter_ns()) / 1e9))
-    return _snapshot(server_pid)
+    spread = connections_per_process(plan.server_pid, plan.port) if plan.server_pid is not None else None
+    return _snapshot(plan.server_pid), spread
+
+
+_Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def _client_port(connection: _Connection) -> int:
+    sockname = connection[1].get_extra_info("sockname")
+    return int(sockname[1])
+
+
+async def _owners(server_pid: int, port: int, connections: list[_Connection | None]) -> tuple[list[int], list[int]]:
+    """The server's accepting processes, and which one holds each open connection (0: not yet
+    accepted, or closed), waiting up to ACCEPT_WAIT_S for every connection to be accepted."""
+    deadline = time.monotonic() + ACCEPT_WAIT_S
+    while True:
+        workers, by_client_port = connection_owners(server_pid, port)
+        owners = [by_client_port.get(_client_port(c), 0) if c is not None else 0 for c in connections]
+        if all(owners[i] for i, c in enumerate(connections) if c is not None) or time.monotonic() > deadline:
+            return workers, owners
+        await asyncio.sleep(0.002)
+
+
+async def _spread_evenly(server_pid: int, port: int, connections: list[_Connection | None]) -> None:
+    """Reopen connections until the server's workers hold equally many (±1), or SPREAD_TRIES ran out.
+
+    Workers of `opsdesk serve --workers N` accept from one shared listening socket, and an idle
+    server's new connections nearly all go to the same worker; kept alive for the whole run, they
+    would leave the other workers idle. A no-op for a single-process server.
+    """
+    for _ in range(SPREAD_TRIES):
+        workers, owners = await _owners(server_pid, port, connections)
+        if len(workers) < 2:
+            return
+        held = {pid: [i for i, owner in enumerate(owners) if owner == pid] for pid in workers}
+        most = max(held.values(), key=len)
+        if len(most) - min(len(indexes) for indexes in held.values()) <= 1:
+            return
+        index = most[-1]
+        connection = connections[index]
+        _close(connection[1] if connection is not None else None)
+        try:
+            connections[index] = await _connect(port)
+        except OSError:
+            connections[index] = None
 
 
 async def generate(plan: LoadPlan, loop_name: str) -> LoadResult:
     """Drive the server as the plan says and measure it."""
     next_request = _request_builder(plan)
-    connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = []
+    connections: list[_Connection | None] = []
     for _ in range(plan.concurrency):
         try:
             connections.append(await _connect(plan.port))
         except OSError:
             connections.append(None)  # the client retries, and counts the failure once measured
+    if plan.server_pid is not None:
+        await _spread_evenly(plan.server_pid, plan.port, connections)
     start_ns = time.perf_counter_ns()
     measure_start_ns = start_ns + int(plan.warmup_s * 1e9)
     tally = _Tally(
@@ -353,7 +402,7 @@ async def generate(plan: LoadPlan, loop_name: str) -> LoadResult:
         end_ns=measure_start_ns + int(plan.duration_s * 1e9),
         expected_status=EXPECTED_STATUS[plan.operation],
     )
-    before_task = asyncio.create_task(_snapshot_at(measure_start_ns, plan.server_pid))
+    before_task = asyncio.create_task(_snapshot_at(measure_start_ns, plan))
     clients = [asyncio.create_task(_client(plan, tally, next_request, connection)) for connection in connections]
     _, unfinished = await asyncio.wait(clients, timeout=plan.warmup_s + plan.duration_s + GRACE_S)
     for task in unfinished:
@@ -361,7 +410,7 @@ async def generate(plan: LoadPlan, loop_name: str) -> LoadResult:
         tally.error(measure_start_ns, "request unanswered when the run was cut off")
     await asyncio.gather(*unfinished, return_exceptions=True)
     after = _snapshot(plan.server_pid)
-    before = await before_task
+    before, spread = await before_task
 
     latencies = sorted(tally.latencies_ns)
     finish_ns = tally.last_finish_ns or tally.end_ns
@@ -390,6 +439,7 @@ async def generate(plan: LoadPlan, loop_name: str) -> LoadResult:
         machine_busy=machine_busy,
         created_ids=tally.created_ids,
         error_samples=tally.error_samples,
+        server_connections=spread,
     )
 
 

@@ -1,10 +1,11 @@
-"""Ticket API benchmark: `python -m bench.run [--quick]` (also `make bench`).
+"""Ticket API benchmark: `python -m bench.run [--quick] [--workers 1,2]` (also `make bench`).
 
-For each database (a fresh SQLite file, a fresh PostgreSQL database): migrate it and create an
-admin through the opsdesk CLI, measure the raw ceiling with the plain driver, start the real
-server, create tickets and then show them under load, stop everything, and finally rewrite the
-ticket section of BENCHMARKS.md. A failed database is reported on stderr with the server log
-tail; BENCHMARKS.md is then left untouched and the exit status is 1.
+For each database (SQLite, PostgreSQL) and each server process count (`--workers`, default 1
+and 2), one configuration: provision a fresh database, migrate it and create an admin through the
+opsdesk CLI, measure the raw ceiling with the plain driver, start the real server with that many
+API processes, create tickets and then show them under load, stop everything. Finally rewrite
+the ticket section of BENCHMARKS.md. A failed configuration is reported on stderr with the
+server log tail; BENCHMARKS.md is then left untouched and the exit status is 1.
 """
 
 import argparse
@@ -26,6 +27,7 @@ from bench.report import (
     DatabaseFigures,
     Machine,
     error_report,
+    processes_text,
     render_section,
     source_revision,
     write_section,
@@ -71,8 +73,12 @@ def _load(plan: loadgen.LoadPlan, workdir: Path, label: str) -> loadgen.LoadResu
         result = loadgen.spawn(plan, workdir)
     except loadgen.LoadGeneratorError as exc:
         raise BenchError(str(exc)) from exc
+    spread = ""
+    if result.server_connections is not None and len(result.server_connections) > 1:
+        spread = ", connections per worker " + "+".join(str(count) for count in result.server_connections)
     print(
-        f"    {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.errors} errors",
+        f"    {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms,"
+        f" {result.errors} errors{spread}",
         file=sys.stderr,
     )
     return result
@@ -85,13 +91,17 @@ def _show_plan(create_plan: loadgen.LoadPlan, create: loadgen.LoadResult) -> loa
     return replace(create_plan, operation="show", requester_id=None, ticket_ids=create.created_ids)
 
 
-def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseFigures:
-    """Every measurement for one database; everything it starts is stopped when it returns."""
+def benchmark_configuration(kind: DatabaseKind, workers: int, settings: BenchSettings) -> DatabaseFigures:
+    """Every measurement for one database under `workers` server processes, on a fresh database
+    and server of its own; everything it starts is stopped when it returns."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="opsdesk-bench-", dir=TEMP_PARENT)))
         database: BenchDatabase = stack.enter_context(provision(kind, workdir))
-        label = database.label
-        print(f"{label} {database.server_version}: migrating, creating the admin …", file=sys.stderr)
+        label = f"{database.label}, {processes_text(workers)}"
+        print(
+            f"{database.label} {database.server_version}, {processes_text(workers)}: migrating, creating the admin …",
+            file=sys.stderr,
+        )
         create_admin(database.sqlalchemy_url, workdir)
         print(f"  {label}: raw ceiling, {settings.ceiling_s:g} s each …", file=sys.stderr)
         ceiling = database.measure_ceiling(settings.ceiling_s)
@@ -99,7 +109,7 @@ def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseF
             f"    {ceiling.inserts_per_s:,.0f} inserts/s, {ceiling.selects_per_s:,.0f} selects/s",
             file=sys.stderr,
         )
-        server = stack.enter_context(running_server(database.sqlalchemy_url, workdir))
+        server = stack.enter_context(running_server(database.sqlalchemy_url, workdir, workers))
         try:
             authorization = loadgen.basic_auth_header(ADMIN_EMAIL, ADMIN_TOKEN)
             requester_id = _create_end_user(server, authorization)
@@ -119,9 +129,24 @@ def benchmark_database(kind: DatabaseKind, settings: BenchSettings) -> DatabaseF
         except BaseException:
             print(f"--- {label}: server log tail ---\n{log_tail(server.log_path)}", file=sys.stderr)
             raise
-        return DatabaseFigures(database=database, ceiling=ceiling, create=create, show=show)
+        return DatabaseFigures(database=database, processes=workers, ceiling=ceiling, create=create, show=show)
     # For mypy, whose ExitStack might swallow an exception; this one never does.
     raise AssertionError("unreachable")
+
+
+def _worker_counts(text: str) -> list[int]:
+    """`--workers`: a comma-separated list of positive process counts, duplicates dropped."""
+    counts: list[int] = []
+    for part in text.split(","):
+        try:
+            count = int(part.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {part.strip()!r}") from None
+        if count < 1:
+            raise argparse.ArgumentTypeError(f"a process count must be at least 1, not {count}")
+        if count not in counts:
+            counts.append(count)
+    return counts
 
 
 def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -135,6 +160,13 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, help="seconds per operation (default 10)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument(
+        "--workers",
+        type=_worker_counts,
+        default=[1, 2],
+        metavar="N[,N…]",
+        help="server API processes (`opsdesk serve --workers N`) to measure each database under (default 1,2)",
+    )
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md", help="file to rewrite")
     parser.add_argument(
         "--loop",
@@ -157,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = BenchSettings(
         clients=arguments.clients,
         loop=arguments.loop,
+        workers=tuple(arguments.workers),
         duration_s=duration,
         ceiling_s=1.0 if arguments.quick else 3.0,
     )
@@ -164,13 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     measured_at = datetime.now(UTC)  # noqa: TID251 (the report's date is the wall clock's, no opsdesk Clock here)
     results: list[DatabaseFigures] = []
     failures: list[str] = []
+    worker_counts: list[int] = arguments.workers
     for kind in kinds:
-        try:
-            results.append(benchmark_database(kind, settings))
-        except (BenchError, ServerError) as exc:
-            failures.append(f"{kind}: {exc}")
-        except Exception:  # noqa: BLE001 (top level: report it, still try the other database)
-            failures.append(f"{kind}: {traceback.format_exc()}")
+        for workers in worker_counts:
+            configuration = f"{kind}, {processes_text(workers)}"
+            try:
+                results.append(benchmark_configuration(kind, workers, settings))
+            except (BenchError, ServerError) as exc:
+                failures.append(f"{configuration}: {exc}")
+            except Exception:  # noqa: BLE001 (top level: report it, still try the other configurations)
+                failures.append(f"{configuration}: {traceback.format_exc()}")
 
     section = render_section(results, settings, Machine.describe(), measured_at, source_revision(REPO_ROOT))
     if results:

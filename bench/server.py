@@ -1,8 +1,9 @@
 """The real opsdesk server as a child process, driven only through its CLI and HTTP API.
 
 `create_admin()` runs `opsdesk admin create` (which migrates the database first);
-`running_server()` runs `opsdesk serve --no-worker` on a free loopback port, waits for
-`/healthz` to answer 200, and stops the server again, also when the benchmark fails.
+`running_server()` runs `opsdesk serve --no-worker` (with `--workers N` for N > 1 API processes)
+on a free loopback port, waits for `/healthz` to answer 200 and, for N > 1, for all N workers to
+accept connections, and stops the server again, also when the benchmark fails.
 """
 
 import contextlib
@@ -19,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench.proc import accepting_processes
 
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_NAME = "Bench"
@@ -45,6 +48,8 @@ def _environment(database_url: str, port: int | None) -> dict[str, str]:
     environment["OPSDESK_DATABASE_URL"] = database_url
     environment["OPSDESK_CLOCK"] = "system"
     environment.pop("OPSDESK_SMTP_URL", None)  # a benchmark sends no mail
+    # The benchmark measures throughput, so its one admin token is not rate limited.
+    environment["OPSDESK_RATE_LIMITS"] = "end-user=0,agent=0,admin=0"
     if port is not None:
         environment["OPSDESK_BASE_URL"] = f"http://127.0.0.1:{port}"
     return environment
@@ -85,7 +90,9 @@ def free_port() -> int:
 class RunningServer:
     port: int
     pid: int
+    """The `opsdesk serve` process; under `--workers N` the supervisor of the N workers."""
     log_path: Path
+    workers: int = 1
 
     def request_json(self, method: str, path: str, authorization: str, body: object | None = None) -> tuple[int, Any]:
         """One request on a fresh connection: (status, decoded JSON body or None)."""
@@ -117,15 +124,46 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
+def _wait_until_started(process: subprocess.Popen[bytes], port: int, workers: int, log_path: Path) -> None:
+    """Until /healthz answers 200 and, for several workers, every one of them accepts.
+
+    /healthz answers as soon as the first worker serves; connections opened before the others
+    have started would all land on that one and stay there (keep-alive), so the benchmark also
+    waits until `workers` processes watch the listening socket.
+    """
+    deadline = time.monotonic() + START_TIMEOUT_S
+    accepting = 0
+    while True:
+        if process.poll() is not None:
+            raise ServerError(
+                f"`opsdesk serve` exited with {process.returncode} before it was ready:\n{log_tail(log_path)}"
+            )
+        if _healthy(port):
+            if workers == 1:
+                return
+            accepting = len(accepting_processes(process.pid, port))
+            if accepting >= workers:
+                return
+        if time.monotonic() > deadline:
+            waited_for = "/healthz did not answer 200" if not accepting else f"only {accepting} of {workers} workers"
+            raise ServerError(f"{waited_for} within {START_TIMEOUT_S:.0f} s:\n{log_tail(log_path)}")
+        time.sleep(0.1)
+
+
 @contextmanager
-def running_server(database_url: str, workdir: Path) -> Iterator[RunningServer]:
-    """`opsdesk serve --no-worker` on a free port, healthy when yielded, stopped afterwards."""
+def running_server(database_url: str, workdir: Path, workers: int = 1) -> Iterator[RunningServer]:
+    """`opsdesk serve --no-worker [--workers N]` on a free port, every worker accepting when
+    yielded, stopped afterwards."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     port = free_port()
     log_path = workdir / "server.log"
     command = [
         sys.executable, "-m", "opsdesk", "serve",
         "--host", "127.0.0.1", "--port", str(port), "--no-worker",
     ]  # fmt: skip
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
@@ -136,17 +174,8 @@ def running_server(database_url: str, workdir: Path) -> Iterator[RunningServer]:
             start_new_session=True,  # its own process group, so nothing it starts outlives it
         )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(port):
-            if process.poll() is not None:
-                raise ServerError(
-                    f"`opsdesk serve` exited with {process.returncode} before /healthz answered"
-                    f" 200:\n{log_tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                raise ServerError(f"/healthz did not answer 200 within {START_TIMEOUT_S:.0f} s:\n{log_tail(log_path)}")
-            time.sleep(0.1)
-        yield RunningServer(port=port, pid=process.pid, log_path=log_path)
+        _wait_until_started(process, port, workers, log_path)
+        yield RunningServer(port=port, pid=process.pid, log_path=log_path, workers=workers)
     finally:
         _stop(process)
 
