@@ -1,9 +1,19 @@
-"""Settings read from the environment (CONTRACT.md, "Settings")."""
+"""Settings read from the environment (CONTRACT.md, "Settings").
+
+Rate limits (`web.ratelimit`):
+- `OPSDESK_RATE_LIMITS` — API requests per minute for each kind of caller, as
+  `end-user=600,agent=6000,admin=6000,anonymous=600`; a kind left out keeps its default and `0`
+  lifts that kind's limit. `anonymous` counts requests without valid credentials per client IP.
+- `OPSDESK_RATE_WINDOW_SECONDS` — the length of the "minute" above, default 60. Only tests
+  change it, so that a client waiting out a limit waits seconds rather than a minute.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from opsdesk.core.clock import Clock, ManualClock, SystemClock, parse_utc
@@ -11,6 +21,9 @@ from opsdesk.core.clock import Clock, ManualClock, SystemClock, parse_utc
 DEFAULT_DATABASE_URL = "sqlite:///opsdesk.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+# Requests per minute; the keys are the user roles (tickets.access.Role) plus `anonymous`.
+DEFAULT_RATE_LIMITS: Mapping[str, int] = {"anonymous": 600, "end-user": 600, "agent": 6000, "admin": 6000}
+DEFAULT_RATE_WINDOW_SECONDS = 60.0
 
 
 class SettingsError(ValueError):
@@ -25,6 +38,8 @@ class Settings:
     clock_mode: str
     clock_start: datetime | None
     max_body_bytes: int
+    rate_limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    rate_window_seconds: float = DEFAULT_RATE_WINDOW_SECONDS
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,9 +62,38 @@ class Settings:
             clock_mode=clock_mode,
             clock_start=clock_start,
             max_body_bytes=int(limit_text),
+            rate_limits=_rate_limits(source.get("OPSDESK_RATE_LIMITS", "")),
+            rate_window_seconds=_rate_window(source.get("OPSDESK_RATE_WINDOW_SECONDS")),
         )
 
     def make_clock(self) -> Clock:
         if self.clock_mode == "manual":
             return ManualClock(self.clock_start or SystemClock().now())
         return SystemClock()
+
+
+def _rate_limits(text: str) -> dict[str, int]:
+    """`kind=N,kind=N` over the defaults; every part must name a known kind and a whole number."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        kind, equals, number = (piece.strip() for piece in part.partition("="))
+        if not equals or kind not in limits or not number.isdigit():
+            kinds = ", ".join(DEFAULT_RATE_LIMITS)
+            raise SettingsError(
+                f"OPSDESK_RATE_LIMITS must look like 'end-user=600,agent=6000,admin=6000' (requests per minute "
+                f"for any of {kinds}; 0 = unlimited), and {part!r} does not"
+            )
+        limits[kind] = int(number)
+    return limits
+
+
+def _rate_window(text: str | None) -> float:
+    if text is None:
+        return DEFAULT_RATE_WINDOW_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise SettingsError(f"OPSDESK_RATE_WINDOW_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds

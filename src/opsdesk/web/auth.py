@@ -70,6 +70,19 @@ def credentials_viewer(context: AppContext, authorization: str | None) -> Viewer
     return viewer
 
 
+def remembered_viewer(authorization: str) -> Viewer | None:
+    """The caller this header proved within the last few seconds, if any; never touches the database."""
+    return _remembered(hashlib.sha256(authorization.encode()).hexdigest())
+
+
+def peek_viewer(context: AppContext, authorization: str) -> Viewer | None:
+    """`credentials_viewer` that answers None instead of raising (it may look the caller up)."""
+    try:
+        return credentials_viewer(context, authorization)
+    except Unauthenticated:
+        return None
+
+
 def _user_id(conn: Connection, scheme: str, value: str) -> int | None:
     if scheme == "bearer" or (scheme == "token" and value.startswith("token=")):
         return users_repo.get_user_id_by_token(conn, value.removeprefix("token=").strip())
