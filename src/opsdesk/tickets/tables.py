@@ -72,6 +72,8 @@ ticket_audits = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+Index("ix_ticket_audits_created_at_id", ticket_audits.c.created_at, ticket_audits.c.id)
+
 ticket_comments = Table(
     "ticket_comments",
     metadata,

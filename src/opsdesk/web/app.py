@@ -13,7 +13,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opsdesk import __version__
 from opsdesk.compat.opsdesk import tokens
 from opsdesk.compat.zendesk import errors as zendesk_errors
-from opsdesk.compat.zendesk import forms, groups, jobs, organizations, requests, search, tickets, users, views
+from opsdesk.compat.zendesk import (
+    forms,
+    groups,
+    incremental,
+    jobs,
+    organizations,
+    requests,
+    search,
+    tickets,
+    users,
+    views,
+)
 from opsdesk.compat.zendesk._http import json_response
 from opsdesk.core.clock import Clock
 from opsdesk.core.db.engine import make_engine
@@ -58,7 +69,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         settings=settings,
     )
     zendesk_errors.install(app)
-    for module in (tickets, requests, users, organizations, groups, forms, jobs, search, views, tokens):
+    for module in (tickets, requests, users, organizations, groups, forms, jobs, search, views, incremental, tokens):
         app.include_router(module.router)
     if settings.clock_mode == "manual":
         app.include_router(testclock.router)
