@@ -68,11 +68,15 @@ def create_postgres_database(admin_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template_url(postgres_admin_url: str) -> str:
+def postgres_template_url(postgres_admin_url: str) -> Iterator[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    database_url = create_postgres_database(postgres_admin_url, f"opsdesk_test_{worker}_{uuid.uuid4().hex[:8]}")
+    name = f"opsdesk_test_{worker}_{uuid.uuid4().hex[:8]}"
+    database_url = create_postgres_database(postgres_admin_url, name)
     upgrade(database_url)
-    return database_url
+    yield database_url
+    conninfo = make_url(postgres_admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

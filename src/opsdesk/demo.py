@@ -289,7 +289,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
         group = "Platform experts" if ops or rng.random() < SHARE_OF_EXPERT_TICKETS else "Tier 1"
         agent_id = rng.choice(agent_ids[group])
         agent = _viewer(conn, agent_id)
-        moment = created + timedelta(minutes=rng.randint(5, 600))
+        moment = min(created + timedelta(minutes=rng.randint(5, 600)), now)
         custom = (
             {
                 str(criticality.id): rng.choice(
@@ -313,7 +313,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
             via=Channel.WEB,
             now=moment,
         )
-        moment += timedelta(minutes=rng.randint(5, 240))
+        moment = min(moment + timedelta(minutes=rng.randint(5, 240)), now)
         tickets_service.update_ticket(
             conn,
             actor=agent,
@@ -325,7 +325,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
         )
         if final is Status.PENDING:
             continue
-        moment += timedelta(hours=rng.randint(1, 48))
+        moment = min(moment + timedelta(hours=rng.randint(1, 48)), now)
         tickets_service.update_ticket(
             conn,
             actor=requester,
@@ -337,7 +337,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
         )
         if final is Status.OPEN:
             continue
-        moment += timedelta(minutes=rng.randint(10, 300))
+        moment = min(moment + timedelta(minutes=rng.randint(10, 300)), now)
         target = Status.HOLD if final is Status.HOLD else Status.SOLVED
         tickets_service.update_ticket(
             conn,
@@ -356,7 +356,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
                 values={"status": Status.CLOSED},
                 comment=None,
                 via=Channel.RULE,
-                now=moment + timedelta(days=4),
+                now=min(moment + timedelta(days=4), now),
             )
 
 

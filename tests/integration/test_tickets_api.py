@@ -187,3 +187,36 @@ def test_a_revoked_token_stops_working(desk: Desk) -> None:
     assert desk.admin.delete(f"/api/opsdesk/tokens/{token['id']}").status_code == 204
     assert script.get("/api/v2/users/me.json").status_code == 401
     assert agent.get("/api/v2/users/me.json").status_code == 200, "other tokens keep working"
+
+
+def test_attachments_follow_the_ticket_access_check(desk: Desk) -> None:
+    requester = desk.user("Rita", "rita@example.com")
+    stranger = desk.user("Sam", "sam@example.com")
+    ticket = _ticket(desk.admin, requester_id=requester.user_id)
+
+    def upload(name: str, content: bytes) -> tuple[str, int]:
+        response = desk.client.post(
+            "/api/v2/uploads.json",
+            params={"filename": name},
+            content=content,
+            headers={**desk.admin.headers, "Content-Type": "text/plain"},
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()["upload"]
+        return body["token"], body["attachment"]["id"]
+
+    note_token, note_file = upload("notes.txt", b"internal findings")
+    reply_token, reply_file = upload("fix.txt", b"the fix")
+    assert requester.get(f"/api/v2/attachments/{reply_file}.json").status_code == 404, "not attached yet"
+    _update(desk.admin, ticket["id"], comment={"body": "note", "public": False, "uploads": [note_token]})
+    _update(desk.admin, ticket["id"], comment={"body": "here you go", "uploads": [reply_token]})
+    comments = desk.admin.get(f"/api/v2/tickets/{ticket['id']}/comments.json").json()["comments"]
+    assert [a["file_name"] for c in comments for a in c["attachments"]] == ["notes.txt", "fix.txt"]
+    assert requester.get(f"/api/v2/attachments/{reply_file}/content").content == b"the fix"
+    assert requester.get(f"/api/v2/attachments/{note_file}.json").status_code == 404, "internal notes' files"
+    assert stranger.get(f"/api/v2/attachments/{reply_file}.json").status_code == 404
+    reused = desk.admin.put(
+        f"/api/v2/tickets/{ticket['id']}.json", {"ticket": {"comment": {"body": "again", "uploads": [reply_token]}}}
+    )
+    assert reused.status_code == 422, "an upload is attached once"
+    assert len(desk.admin.get(f"/api/v2/tickets/{ticket['id']}/comments.json").json()["comments"]) == 3

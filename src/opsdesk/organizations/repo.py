@@ -157,9 +157,5 @@ def remove_membership(conn: Connection, membership_id: int) -> None:
     conn.execute(delete(organization_memberships).where(organization_memberships.c.id == membership_id))
 
 
-def membership_rows_query() -> Any:  # noqa: ANN401 - a Select over memberships
-    return select(organization_memberships)
-
-
 def to_membership(row: Row[Any]) -> Membership:
     return _to_membership(row)

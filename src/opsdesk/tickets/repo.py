@@ -252,24 +252,12 @@ def comments_of_audits(conn: Connection, audit_ids: Sequence[int]) -> dict[int, 
     return {comment.audit_id: comment for comment in to_comments(conn, rows)}
 
 
-def has_public_agent_comment(conn: Connection, ticket_id: int, agent_ids_clause: ColumnElement[bool]) -> bool:
-    return bool(
-        conn.execute(
-            select(exists().where(ticket_comments.c.ticket_id == ticket_id, ticket_comments.c.public, agent_ids_clause))
-        ).scalar()
-    )
-
-
 def add_attachment(conn: Connection, values: dict[str, Any]) -> int:
     return int(conn.execute(insert(attachments).values(**values).returning(attachments.c.id)).scalar_one())
 
 
 def get_attachment(conn: Connection, attachment_id: int) -> Row[Any] | None:
     return conn.execute(select(attachments).where(attachments.c.id == attachment_id)).first()
-
-
-def get_attachment_by_token(conn: Connection, token: str) -> Row[Any] | None:
-    return conn.execute(select(attachments).where(attachments.c.upload_token == token)).first()
 
 
 def attach_uploads(
@@ -285,7 +273,3 @@ def attach_uploads(
         .values(ticket_id=ticket_id, comment_id=comment_id)
     )
     return int(result.rowcount)
-
-
-def comment_is_public(conn: Connection, comment_id: int) -> bool:
-    return bool(conn.execute(select(ticket_comments.c.public).where(ticket_comments.c.id == comment_id)).scalar())

@@ -509,7 +509,3 @@ def delete_ticket(conn: Connection, *, actor: Viewer, ticket_id: int, now: datet
         raise PermissionDenied("Only agents can delete tickets")
     get_readable_ticket_or_raise(conn, actor, ticket_id)
     repo.change_ticket(conn, ticket_id, {"deleted_at": now, "updated_at": now})
-
-
-def is_end_user(actor: Viewer) -> bool:
-    return actor.role is Role.END_USER

@@ -14,7 +14,6 @@ from typing import Any
 from opsdesk.core.errors import InvalidInput
 from opsdesk.tickets.model import Channel, Priority, Status, TicketType
 
-STATUS_FIELDS = frozenset({"status"})
 ORDERED_OPERATORS = ("is", "is_not", "less_than", "greater_than")
 EQUALITY_OPERATORS = ("is", "is_not")
 HOURS_OPERATORS = ("is", "less_than", "greater_than")

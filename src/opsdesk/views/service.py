@@ -18,7 +18,7 @@ from opsdesk.tickets.access import Viewer
 from opsdesk.tickets.tables import tickets
 from opsdesk.views import repo
 from opsdesk.views.compile import view_conditions
-from opsdesk.views.model import Condition, Execution, View, read_conditions, read_execution
+from opsdesk.views.model import Condition, View, read_conditions, read_execution
 
 _SORT_COLUMNS = {
     "created_at": tickets.c.created_at,
@@ -187,7 +187,3 @@ def tickets_query(view: View, viewer: Viewer, now: datetime) -> Select[Any]:
 def count_tickets(conn: Connection, view: View, viewer: Viewer, now: datetime) -> int:
     query = tickets_repo.ticket_query(viewer, *view_conditions(view, viewer, now)).with_only_columns(func.count())
     return int(conn.execute(query).scalar_one())
-
-
-def default_execution() -> Execution:
-    return Execution()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
@@ -12,8 +11,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk import __version__
 from opsdesk.compat.opsdesk import tokens
-from opsdesk.compat.zendesk import errors as zendesk_errors
 from opsdesk.compat.zendesk import (
+    attachments,
     forms,
     groups,
     incremental,
@@ -25,6 +24,7 @@ from opsdesk.compat.zendesk import (
     users,
     views,
 )
+from opsdesk.compat.zendesk import errors as zendesk_errors
 from opsdesk.compat.zendesk._http import json_response
 from opsdesk.core.clock import Clock
 from opsdesk.core.db.engine import make_engine
@@ -69,7 +69,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         settings=settings,
     )
     zendesk_errors.install(app)
-    for module in (tickets, requests, users, organizations, groups, forms, jobs, search, views, incremental, tokens):
+    for module in (
+        tickets,
+        requests,
+        users,
+        organizations,
+        groups,
+        forms,
+        jobs,
+        search,
+        views,
+        incremental,
+        attachments,
+        tokens,
+    ):
         app.include_router(module.router)
     if settings.clock_mode == "manual":
         app.include_router(testclock.router)
@@ -115,7 +128,3 @@ point zenpy or any Zendesk script at this server.</p>
 the demo admin's token is <code>opsdesk-demo-token</code>.</p>
 </body></html>"""
     return HTMLResponse(page)
-
-
-def openapi_paths(app: FastAPI) -> dict[str, Any]:
-    return dict(app.openapi().get("paths", {}))

@@ -154,13 +154,6 @@ def read_object(
     return values
 
 
-def envelope(body: Any, key: str) -> Any:  # noqa: ANN401 - raw JSON
-    """The object under `key` in `{"key": {...}}`, as every Zendesk write sends it."""
-    if not isinstance(body, dict) or key not in body:
-        raise InvalidInput("Record validation errors", {key: [f'the body must be {{"{key}": {{...}}}}']})
-    return body[key]
-
-
 def ignored(*names: str) -> dict[str, object]:
     return dict.fromkeys(names, IGNORED)
 

@@ -15,7 +15,7 @@ from opsdesk.core.db.uow import reading, writing
 from opsdesk.core.errors import InvalidInput, NotFound
 from opsdesk.tickets import repo, service
 from opsdesk.tickets.model import Channel, Status
-from opsdesk.tickets.tables import ticket_collaborators, tickets
+from opsdesk.tickets.tables import ticket_collaborators, ticket_comments, tickets
 from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2", tags=["Zendesk: requests"])
@@ -138,8 +138,8 @@ def request_comments(request: Request, context: Context, caller: Caller, request
 def request_comment(request: Request, context: Context, caller: Caller, request_id: int, comment_id: int) -> Response:
     with reading(context.engine) as conn:
         service.get_readable_ticket_or_raise(conn, caller, request_id)
-        items, _ = repo.page_comments(conn, repo.comment_query(request_id, public_only=True), window(request))
-    found = [c for c in items if c.id == comment_id]
+        query = repo.comment_query(request_id, public_only=True).where(ticket_comments.c.id == comment_id)
+        found = repo.to_comments(conn, list(conn.execute(query)))
     if not found:
         raise NotFound("Comment", comment_id)
     return json_response({"comment": serialize.comment(api_base(request), found[0])})
