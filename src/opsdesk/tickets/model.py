@@ -6,7 +6,7 @@ Pure: no database, no clock. `next_status` is the only place that decides a tick
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -107,6 +107,12 @@ class StatusChange:
 
 
 MERGE_TAGS = ("closed_by_merge", "close_by_merge")
+
+# The timer a status starts, and how long after entering the status it fires (tickets/tasks.py).
+STATUS_TIMERS: dict[Status, tuple[str, timedelta]] = {
+    Status.PENDING: ("ticket.pending_autosolve", timedelta(days=5)),
+    Status.SOLVED: ("ticket.solved_autoclose", timedelta(days=4)),
+}
 
 
 def normalize_tags(raw: list[str]) -> list[str]:

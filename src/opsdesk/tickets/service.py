@@ -23,6 +23,7 @@ from opsdesk.tickets._html import html_to_text, sanitize_html, text_to_html
 from opsdesk.tickets.access import Role, TicketFacts, Viewer, can_comment_on_ticket, can_read_ticket
 from opsdesk.tickets.model import (
     MERGE_TAGS,
+    STATUS_TIMERS,
     AttachmentMeta,
     Audit,
     Channel,
@@ -35,6 +36,7 @@ from opsdesk.tickets.model import (
     next_status,
     normalize_tags,
 )
+from opsdesk.timers import repo as timers_repo
 from opsdesk.users import repo as users_repo
 from opsdesk.users import service as users_service
 
@@ -238,7 +240,7 @@ def _comment_author(conn: Connection, actor: Viewer | None, draft: CommentDraft,
     return draft.author_id
 
 
-def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
+def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk default
     conn: Connection,
     *,
     actor: Viewer | None,
@@ -317,6 +319,7 @@ def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
     )
     repo.replace_tags(conn, ticket.id, [], tags)
     repo.replace_collaborators(conn, ticket.id, [], collaborators)
+    _rearm_status_timers(conn, ticket_id=ticket.id, previous=None, current=status, now=now)
     builder = _AuditBuilder()
     for field in _AUDITED_FIELDS:
         value = getattr(ticket, field)
@@ -329,6 +332,20 @@ def create_ticket(  # noqa: C901, PLR0912 - each branch is one Zendesk default
         conn, ticket_id=ticket.id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
     )
     return TicketResult(ticket=ticket, audit=audit, comment=written)
+
+
+def _rearm_status_timers(
+    conn: Connection, *, ticket_id: int, previous: Status | None, current: Status, now: datetime
+) -> None:
+    """Entering pending or solved starts its timer; leaving it cancels the timer."""
+    if previous is current:
+        return
+    if previous in STATUS_TIMERS:
+        kind, _delay = STATUS_TIMERS[previous]
+        timers_repo.cancel(conn, kind=kind, key=str(ticket_id), now=now)
+    if current in STATUS_TIMERS:
+        kind, delay = STATUS_TIMERS[current]
+        timers_repo.arm(conn, kind=kind, key=str(ticket_id), due_at=now + delay, payload={}, now=now)
 
 
 def _check_collaborators(conn: Connection, user_ids: list[int]) -> None:
@@ -377,6 +394,7 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
         if value != previous_wire:
             builder.change(field, value, previous_wire)
     if status is not ticket.status:
+        _rearm_status_timers(conn, ticket_id=ticket_id, previous=ticket.status, current=status, now=now)
         row["status_changed_at"] = now
         row["solved_at"] = now if status is Status.SOLVED else (ticket.solved_at if status is Status.CLOSED else None)
     tags = list(ticket.tags)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
 from opsdesk.compat.zendesk._http import BadRequest, json_response, read_json
-from opsdesk.core.clock import ClockMovedBackwards, ManualClock, format_utc, parse_utc
+from opsdesk.core.clock import ManualClock, format_utc, parse_utc
 from opsdesk.core.errors import PermissionDenied
+from opsdesk.timers.engine import advance_manual_clock
 from opsdesk.web.auth import Caller, Context
+from opsdesk.worker.duties import all_duties
 
 router = APIRouter(prefix="/api/test", tags=["test clock"])
+_advancing = threading.Lock()  # one advance at a time, so timers fire in due order
 Body = Annotated[Any, Depends(read_json)]
 
 
@@ -46,9 +50,8 @@ def move_clock(context: Context, caller: Caller, body: Body) -> Response:
             target = clock.now() + timedelta(seconds=seconds)
     except ValueError:
         raise BadRequest("now must be an ISO 8601 time") from None
-    try:
-        clock.set(target)
-    except ClockMovedBackwards:
+    if target < clock.now():
         return json_response({"error": "Conflict", "description": "The clock only moves forward"}, 409)
-    # Timers arrive with the time engine (issue 4); until then nothing falls due.
-    return json_response({"now": format_utc(clock.now()), "fired": 0})
+    with _advancing:
+        fired = advance_manual_clock(context.engine, all_duties(), clock, target)
+    return json_response({"now": format_utc(clock.now()), "fired": fired})

@@ -6,8 +6,9 @@ from opsdesk.groups import tables as _groups
 from opsdesk.jobs import tables as _jobs
 from opsdesk.organizations import tables as _organizations
 from opsdesk.tickets import tables as _tickets
+from opsdesk.timers import tables as _timers
 from opsdesk.users import tables as _users
 from opsdesk.views import tables as _views
 
 __all__ = ["metadata"]
-_ = (_forms, _groups, _jobs, _organizations, _tickets, _users, _views)
+_ = (_forms, _groups, _jobs, _organizations, _tickets, _timers, _users, _views)

@@ -1,0 +1,1 @@
+"""The background worker: fires due timers at their time, in any number of processes."""
