@@ -75,6 +75,7 @@ def helpdesk(desk: Desk) -> dict[str, Any]:
         ("priority>normal", {"printer"}),
         ("priority<=normal", {"pipeline", "secret"}),
         ("tags:premium", {"printer"}),
+        ("tags:premium tags:nosuchtag", {"printer"}),
         ("-tags:premium", {"pipeline", "secret"}),
         ("assignee:pete@desk.test", {"pipeline"}),
         ("assignee:none", {"printer", "secret"}),

@@ -213,7 +213,7 @@ def ticket_conditions(query: Query, viewer: Viewer, dialect: str) -> list[Column
         clause = _field_clause(term, viewer)
         if term.negated:
             conditions.append(not_(clause))
-        elif term.op is Op.EQ and term.name != "tags":
+        elif term.op is Op.EQ:
             alternatives.setdefault(term.name, []).append(clause)
         else:
             conditions.append(clause)

@@ -73,7 +73,7 @@ def _audit_event(base: str, row: Row[Any]) -> dict[str, Any]:
         "via": audit.via_channel.value,
         "system": {},
         "event_type": "Audit",
-        "child_events": shaped["events"],
+        "child_events": [{**event, "event_type": event["type"]} for event in shaped["events"]],
     }
 
 

@@ -25,7 +25,9 @@ def _query_text(request: Request) -> str:
     if text is None:
         raise BadRequest("query is required")
     if params.get("sort_by"):
-        text += f" order_by:{params['sort_by']}"
+        # The Search API names columns (created_at); the query language names fields (created).
+        sort_by = params["sort_by"].removesuffix("_at")
+        text += f" order_by:{sort_by}"
     if params.get("sort_order"):
         text += f" sort:{params['sort_order']}"
     if params.get("filter[type]") and "type:" not in text:
