@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from opsdesk.delivery import events
 from opsdesk.forms import repo as forms_repo
 from opsdesk.forms.service import clean_custom_fields
 from opsdesk.groups import repo as groups_repo
@@ -331,7 +332,77 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     audit, written = _finish_audit(
         conn, ticket_id=ticket.id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
     )
+    events.publish(
+        conn, event_type=events.TICKET_CREATED, subject_key=f"ticket-{ticket.id}", detail=_event_detail(ticket), now=now
+    )
+    if requester_user.email and written is not None:
+        events.email_requester(
+            conn,
+            to=requester_user.email,
+            ticket_id=ticket.id,
+            comment_id=written.id,
+            subject=ticket.subject,
+            body=f"We received your request (#{ticket.id}) and will get back to you.\n\n{written.body}",
+            first=True,
+            now=now,
+        )
     return TicketResult(ticket=ticket, audit=audit, comment=written)
+
+
+def _event_detail(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "subject": ticket.subject,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value if ticket.priority else None,
+        "requester_id": ticket.requester_id,
+        "assignee_id": ticket.assignee_id,
+        "group_id": ticket.group_id,
+        "organization_id": ticket.organization_id,
+        "tags": ticket.tags,
+    }
+
+
+def _announce_update(conn: Connection, previous: Ticket, result: TicketResult, mover: Mover, now: datetime) -> None:
+    ticket, written = result.ticket, result.comment
+    if ticket.status is not previous.status:
+        events.publish(
+            conn,
+            event_type=events.TICKET_STATUS_CHANGED,
+            subject_key=f"audit-{result.audit.id}",
+            detail={**_event_detail(ticket), "previous_status": previous.status.value},
+            now=now,
+        )
+    if written is None:
+        return
+    events.publish(
+        conn,
+        event_type=events.TICKET_COMMENT_ADDED,
+        subject_key=f"comment-{written.id}",
+        detail={
+            **_event_detail(ticket),
+            "comment": {
+                "id": written.id,
+                "public": written.public,
+                "author_id": written.author_id,
+                "body": written.body,
+            },
+        },
+        now=now,
+    )
+    if written.public and mover is Mover.AGENT and written.author_id != ticket.requester_id:
+        requester = users_repo.get_user(conn, ticket.requester_id)
+        if requester is not None and requester.email:
+            events.email_requester(
+                conn,
+                to=requester.email,
+                ticket_id=ticket.id,
+                comment_id=written.id,
+                subject=ticket.subject,
+                body=written.body,
+                first=False,
+                now=now,
+            )
 
 
 def _rearm_status_timers(
@@ -426,7 +497,9 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
     audit, written = _finish_audit(
         conn, ticket_id=ticket_id, author_id=author_id, via=via, builder=builder, comment=comment_pair, now=now
     )
-    return TicketResult(ticket=updated, audit=audit, comment=written)
+    result = TicketResult(ticket=updated, audit=audit, comment=written)
+    _announce_update(conn, ticket, result, mover, now)
+    return result
 
 
 def reply_as_requester(

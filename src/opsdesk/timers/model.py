@@ -39,4 +39,5 @@ def retry_at(now: datetime, attempts: int, rng: random.Random) -> datetime | Non
     if attempts >= MAX_ATTEMPTS:
         return None
     ceiling = min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_RETRY).total_seconds()
-    return now + timedelta(seconds=ceiling / 2 * (1 + rng.random()))
+    # Whole milliseconds, the resolution of every time opsdesk stores and of the test clock.
+    return now + timedelta(milliseconds=int(ceiling * 500 * (1 + rng.random())))

@@ -13,6 +13,7 @@ from opsdesk import __version__
 from opsdesk.compat.opsdesk import tokens
 from opsdesk.compat.zendesk import (
     attachments,
+    business_hours,
     forms,
     groups,
     incremental,
@@ -23,6 +24,7 @@ from opsdesk.compat.zendesk import (
     tickets,
     users,
     views,
+    webhooks,
 )
 from opsdesk.compat.zendesk import errors as zendesk_errors
 from opsdesk.compat.zendesk._http import json_response
@@ -81,6 +83,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         views,
         incremental,
         attachments,
+        webhooks,
+        business_hours,
         tokens,
     ):
         app.include_router(module.router)

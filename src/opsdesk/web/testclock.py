@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Response
 from opsdesk.compat.zendesk._http import BadRequest, json_response, read_json
 from opsdesk.core.clock import ManualClock, format_utc, parse_utc
 from opsdesk.core.errors import PermissionDenied
-from opsdesk.timers.engine import advance_manual_clock
+from opsdesk.delivery.service import mail_settings
 from opsdesk.web.auth import Caller, Context
 from opsdesk.worker.duties import all_duties
+from opsdesk.worker.manual import advance
 
 router = APIRouter(prefix="/api/test", tags=["test clock"])
 _advancing = threading.Lock()  # one advance at a time, so timers fire in due order
@@ -53,5 +54,6 @@ def move_clock(context: Context, caller: Caller, body: Body) -> Response:
     if target < clock.now():
         return json_response({"error": "Conflict", "description": "The clock only moves forward"}, 409)
     with _advancing:
-        fired = advance_manual_clock(context.engine, all_duties(), clock, target)
+        mail = mail_settings(context.settings.smtp_url, context.settings.base_url)
+        fired = advance(context.engine, all_duties(), mail, clock, target)
     return json_response({"now": format_utc(clock.now()), "fired": fired})

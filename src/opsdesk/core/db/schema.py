@@ -1,6 +1,8 @@
 """Imports every table module so that `metadata` knows the whole schema (Alembic, tests)."""
 
+from opsdesk.calendars import tables as _calendars
 from opsdesk.core.db.naming import metadata
+from opsdesk.delivery import tables as _delivery
 from opsdesk.forms import tables as _forms
 from opsdesk.groups import tables as _groups
 from opsdesk.jobs import tables as _jobs
@@ -11,4 +13,4 @@ from opsdesk.users import tables as _users
 from opsdesk.views import tables as _views
 
 __all__ = ["metadata"]
-_ = (_forms, _groups, _jobs, _organizations, _tickets, _timers, _users, _views)
+_ = (_calendars, _delivery, _forms, _groups, _jobs, _organizations, _tickets, _timers, _users, _views)
