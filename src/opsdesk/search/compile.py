@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     TextualSelect,
     and_,
     bindparam,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union,
 )
 
 from opsdesk.forms.tables import ticket_forms
@@ -66,17 +69,19 @@ def _fts5_ids(table: str, term: Text) -> TextualSelect:
 
 
 def _text_clause(term: Text, dialect: str, *, public_only: bool) -> ColumnElement[bool]:
+    """Tickets whose subject or one of whose comments matches, as one set of ids.
+
+    Both matches read their full-text index once and are combined with UNION: an OR of two
+    correlated matches makes the planner re-run the comment search for every candidate ticket
+    (SQLite) or re-tokenise every subject instead of using the index (PostgreSQL).
+    """
     words = _words(term)
     if not words:
         return true() if term.negated else false()
     comment_filter: list[ColumnElement[bool]] = [ticket_comments.c.public.is_(True)] if public_only else []
     if dialect == "sqlite":
-        in_subject = tickets.c.id.in_(_fts5_ids("tickets_fts", term))
-        in_comments = exists().where(
-            ticket_comments.c.ticket_id == tickets.c.id,
-            ticket_comments.c.id.in_(_fts5_ids("ticket_comments_fts", term)),
-            *comment_filter,
-        )
+        subject_ids: Select[Any] = select(tickets.c.id).where(tickets.c.id.in_(_fts5_ids("tickets_fts", term)))
+        comment_match: ColumnElement[bool] = ticket_comments.c.id.in_(_fts5_ids("ticket_comments_fts", term))
     else:
         if term.prefix:
             query = func.to_tsquery("simple", " & ".join([*words[:-1], words[-1] + ":*"]))
@@ -84,13 +89,10 @@ def _text_clause(term: Text, dialect: str, *, public_only: bool) -> ColumnElemen
             query = func.phraseto_tsquery("simple", " ".join(words))
         else:
             query = func.plainto_tsquery("simple", " ".join(words))
-        in_subject = func.to_tsvector("simple", tickets.c.subject).bool_op("@@")(query)
-        in_comments = exists().where(
-            ticket_comments.c.ticket_id == tickets.c.id,
-            func.to_tsvector("simple", ticket_comments.c.body).bool_op("@@")(query),
-            *comment_filter,
-        )
-    clause = or_(in_subject, in_comments)
+        subject_ids = select(tickets.c.id).where(func.to_tsvector("simple", tickets.c.subject).bool_op("@@")(query))
+        comment_match = func.to_tsvector("simple", ticket_comments.c.body).bool_op("@@")(query)
+    comment_ids = select(ticket_comments.c.ticket_id).where(comment_match, *comment_filter)
+    clause = tickets.c.id.in_(union(subject_ids, comment_ids))
     return not_(clause) if term.negated else clause
 
 
