@@ -86,8 +86,17 @@ def show_webhook(request: Request, context: Context, caller: Caller, webhook_id:
     return json_response({"webhook": webhook_json(api_base(request), row)})
 
 
-@router.api_route("/webhooks/{webhook_id}", methods=["PUT", "PATCH"], status_code=204, summary="Update a webhook")
+@router.put("/webhooks/{webhook_id}", status_code=204, summary="Update a webhook")
 def update_webhook(context: Context, caller: Caller, webhook_id: str, body: Body) -> Response:
+    return _update(context, caller, webhook_id, body)
+
+
+@router.patch("/webhooks/{webhook_id}", status_code=204, summary="Update some of a webhook's attributes")
+def patch_webhook(context: Context, caller: Caller, webhook_id: str, body: Body) -> Response:
+    return _update(context, caller, webhook_id, body)
+
+
+def _update(context: Context, caller: Caller, webhook_id: str, body: Any) -> Response:  # noqa: ANN401 - raw JSON
     with writing(context.engine) as conn:
         service.update_webhook(
             conn, actor=caller, webhook_id=_id(webhook_id), values=_values(body), now=context.clock.now()
