@@ -48,8 +48,9 @@ pytest: $(DEV_STAMP) ## the whole test suite, on SQLite and PostgreSQL
 
 test: lint typecheck pytest ## lint, type check and every test
 
-bench: $(DEV_STAMP) ## measure throughput and latency; writes BENCHMARKS.md
+bench: $(DEV_STAMP) ## measure the ticket API, then finding work at a million tickets; writes BENCHMARKS.md
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.finding
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

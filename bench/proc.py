@@ -1,4 +1,4 @@
-"""Linux /proc readings about the server's process tree: CPU time and who serves which connection.
+"""Linux /proc readings about the server's process tree: CPU time, memory and who serves which connection.
 
 `opsdesk serve --workers N` (N > 1) is a supervisor process with N worker processes (and a
 multiprocessing resource tracker) below it, so the server's CPU time is that of the whole tree.
@@ -149,3 +149,20 @@ def connections_per_process(root: int, port: int) -> list[int]:
     workers, owners = connection_owners(root, port)
     held = list(owners.values())
     return sorted((held.count(pid) for pid in workers), reverse=True)
+
+
+def memory_kib(pid: int) -> tuple[int, int] | None:
+    """(resident set size now, its peak so far) of `pid` in KiB, from VmRSS and VmHWM of
+    /proc/PID/status; None when `pid` is gone. The peak counts the process alone, not its children."""
+    try:
+        lines = (PROC / str(pid) / "status").read_text(encoding="ascii").splitlines()
+    except OSError:
+        return None
+    values: dict[str, int] = {}
+    for line in lines:
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    if len(values) < 2:
+        return None
+    return values["VmRSS"], values["VmHWM"]

@@ -330,13 +330,14 @@ def error_report(results: list[DatabaseFigures]) -> str:
     )
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of the file at `path`, or add it, keeping the rest."""
+def write_section(path: Path, section: str, start_marker: str = SECTION_START, end_marker: str = SECTION_END) -> None:
+    """Replace the section between `start_marker` and `end_marker` (this benchmark's, unless told
+    otherwise) of the file at `path`, or add it at the end, keeping the rest."""
     text = path.read_text(encoding="utf-8") if path.exists() else FILE_HEADER
-    start = text.find(SECTION_START)
-    end = text.find(SECTION_END, start)
+    start = text.find(start_marker)
+    end = text.find(end_marker, start)
     if start >= 0 and end >= 0:
-        rest = text[end + len(SECTION_END) :]
+        rest = text[end + len(end_marker) :]
         text = text[:start] + section + rest.removeprefix("\n")  # the section ends in one
     else:
         text = text.rstrip("\n") + "\n\n" + section

@@ -1,6 +1,7 @@
 """The real opsdesk server as a child process, driven only through its CLI and HTTP API.
 
-`create_admin()` runs `opsdesk admin create` (which migrates the database first);
+`create_admin()` runs `opsdesk admin create` (which migrates the database first), `run_opsdesk()`
+any other command;
 `running_server()` runs `opsdesk serve --no-worker` (with `--workers N` for N > 1 API processes)
 on a free loopback port, waits for `/healthz` to answer 200 and, for N > 1, for all N workers to
 accept connections, and stops the server again, also when the benchmark fails.
@@ -8,6 +9,7 @@ accept connections, and stops the server again, also when the benchmark fails.
 
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -55,28 +57,34 @@ def _environment(database_url: str, port: int | None) -> dict[str, str]:
     return environment
 
 
-def create_admin(database_url: str, workdir: Path) -> None:
-    """Migrate the database and create the benchmark's admin agent with its API token."""
-    command = [
-        sys.executable, "-m", "opsdesk", "admin", "create",
-        "--email", ADMIN_EMAIL, "--name", ADMIN_NAME, "--token", ADMIN_TOKEN,
-    ]  # fmt: skip
-    log_path = workdir / "admin-create.log"
+def run_opsdesk(database_url: str, workdir: Path, arguments: list[str], timeout_s: float) -> None:
+    """`python -m opsdesk ARGUMENTS` against `database_url`, its output in a log in `workdir`
+    named after the command (`admin create` → admin-create.log); raises ServerError with the
+    log's tail when it fails or runs past `timeout_s`."""
+    words = list(itertools.takewhile(lambda argument: not argument.startswith("-"), arguments))
+    name = f"`opsdesk {' '.join(words)}`"
+    log_path = workdir / f"{'-'.join(words)}.log"
     with log_path.open("wb") as log:
         try:
             completed = subprocess.run(
-                command,
+                [sys.executable, "-m", "opsdesk", *arguments],
                 cwd=workdir,
                 env=_environment(database_url, None),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                timeout=START_TIMEOUT_S * 3,
+                timeout=timeout_s,
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise ServerError(f"`opsdesk admin create` hung:\n{log_tail(log_path)}") from exc
+            raise ServerError(f"{name} hung:\n{log_tail(log_path)}") from exc
     if completed.returncode != 0:
-        raise ServerError(f"`opsdesk admin create` exited with {completed.returncode}:\n{log_tail(log_path)}")
+        raise ServerError(f"{name} exited with {completed.returncode}:\n{log_tail(log_path)}")
+
+
+def create_admin(database_url: str, workdir: Path) -> None:
+    """Migrate the database and create the benchmark's admin agent with its API token."""
+    arguments = ["admin", "create", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME, "--token", ADMIN_TOKEN]
+    run_opsdesk(database_url, workdir, arguments, START_TIMEOUT_S * 3)
 
 
 def free_port() -> int:

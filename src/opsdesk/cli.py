@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -18,9 +20,14 @@ from opsdesk.core.db.migrate import upgrade
 from opsdesk.core.db.uow import writing
 from opsdesk.core.errors import OpsdeskError
 from opsdesk.core.settings import Settings, SettingsError
+from opsdesk.datagen import DEFAULT_SEED, ProgressBar, generate_tickets
+from opsdesk.delivery.service import MailSettings, mail_settings
 from opsdesk.tickets.access import Role
 from opsdesk.users import repo as users_repo
 from opsdesk.users import service as users_service
+from opsdesk.worker.runner import run_worker, start_in_thread
+
+DEMO_TICKETS = 200  # the demo built through the services; past it, tickets are generated in bulk
 
 
 class CliError(Exception):
@@ -40,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--no-worker", action="store_true", help="do not run background duties in this process")
     serve.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL or SQLite WAL)")
+    commands.add_parser("worker", help="run the background worker alone (any number against one PostgreSQL)")
     commands.add_parser("migrate", help="apply database migrations")
     admin = commands.add_parser("admin", help="manage administrators")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, parser_class=_Parser)
@@ -48,9 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--token", help="use this API token instead of a random one")
     create.add_argument("--password")
-    demo = commands.add_parser("demo", help="load the demo data set (once)")
-    demo.add_argument("--tickets", type=int, default=200, help="how many tickets the demo holds")
+    demo = commands.add_parser("demo", help="load the demo data set (once), then top it up to --tickets")
+    demo.add_argument(
+        "--tickets",
+        type=_ticket_count,
+        default=DEMO_TICKETS,
+        help=f"tickets in all; past {DEMO_TICKETS}, the rest are generated in bulk (seeded, resumable)",
+    )
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the generated tickets")
     return parser
+
+
+def _ticket_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of tickets, got {value!r}")
+    return count
 
 
 def _migrate(settings: Settings) -> None:
@@ -82,11 +106,22 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
 
     _migrate(settings)
     engine = make_engine(settings.database_url, pool_size=1)
+    now = settings.make_clock().now()
     try:
-        loaded = load_demo(engine, settings.make_clock().now(), tickets=args.tickets)
+        loaded = load_demo(engine, now, tickets=min(args.tickets, DEMO_TICKETS))
+        generated = None
+        if args.tickets > DEMO_TICKETS:
+            generated = generate_tickets(
+                engine, total=args.tickets, now=now, seed=args.seed, progress=ProgressBar(sys.stderr)
+            )
     finally:
         engine.dispose()
-    print("demo data loaded" if loaded else "demo data already present; nothing to do")  # noqa: T201
+    message = "demo data loaded" if loaded else "demo data already present"
+    if generated is not None and generated.written:
+        message += f"; generated {generated.written:,} tickets ({generated.total:,} in all)"
+    elif not loaded:
+        message += "; nothing to do"
+    print(message)  # noqa: T201
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -100,6 +135,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     for role, email, password in DEMO_LOGINS:
         print(f"  demo login, {role}: {email} / {password}", file=sys.stderr)  # noqa: T201
     if args.workers > 1:
+        if not args.no_worker:  # one worker beside the API processes, in the supervisor
+            start_in_thread(make_engine(settings.database_url, pool_size=2), settings.make_clock(), _mail(settings))
         uvicorn.run(
             "opsdesk.web.asgi:app",
             host=args.host,
@@ -109,7 +146,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             access_log=False,
         )
         return
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    app = create_app(settings)
+    if not args.no_worker:
+        # The same clock as the API's, so that the manual test clock drives this worker too.
+        start_in_thread(app.state.context.engine, app.state.context.clock, _mail(settings))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+def _mail(settings: Settings) -> MailSettings:
+    return mail_settings(settings.smtp_url, settings.base_url)
+
+
+def _worker(settings: Settings) -> None:
+    _migrate(settings)
+    engine = make_engine(settings.database_url, pool_size=2)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print("opsdesk worker running; stop it with Ctrl-C or SIGTERM", file=sys.stderr)  # noqa: T201
+    try:
+        run_worker(engine, settings.make_clock(), stop, mail=_mail(settings))
+    finally:
+        engine.dispose()
 
 
 def run(argv: Sequence[str] | None = None) -> None:
@@ -124,6 +182,8 @@ def run(argv: Sequence[str] | None = None) -> None:
         _demo(settings, args)
     elif args.command == "serve":
         _serve(settings, args)
+    elif args.command == "worker":
+        _worker(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
