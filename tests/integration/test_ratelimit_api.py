@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -39,7 +39,7 @@ def limited_desk(engine: Engine, database_url: str, clock: ManualClock) -> Itera
         client.__exit__(None, None, None)
 
 
-def rate_headers(response: httpx.Response) -> tuple[str | None, str | None]:
+def rate_headers(response: httpx2.Response) -> tuple[str | None, str | None]:
     return response.headers.get("X-Rate-Limit"), response.headers.get("X-Rate-Limit-Remaining")
 
 
