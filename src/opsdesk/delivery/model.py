@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from opsdesk.core.backoff import retry_time
+
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
@@ -53,12 +55,8 @@ class Outcome:
 
 
 def next_attempt(now: datetime, attempts: int, rng: random.Random) -> datetime | None:
-    """Exponential backoff with jitter on its upper half; None once every attempt is spent."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    ceiling = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY).total_seconds()
-    # Whole milliseconds, the resolution of every time opsdesk stores and of the test clock.
-    return now + timedelta(milliseconds=int(ceiling * 500 * (1 + rng.random())))
+    """When a message that failed `attempts` times is tried again; None once every try is spent."""
+    return retry_time(now, attempts, rng, first=FIRST_RETRY, longest=LONGEST_RETRY, max_attempts=MAX_ATTEMPTS)
 
 
 @dataclass

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from opsdesk.core.backoff import retry_time
+
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(hours=1)
@@ -34,10 +36,5 @@ class Timer:
 
 
 def retry_at(now: datetime, attempts: int, rng: random.Random) -> datetime | None:
-    """When a duty that failed `attempts` times runs again: exponential, with full jitter on the
-    upper half so that many failures do not retry in step; None once it has failed for good."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    ceiling = min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_RETRY).total_seconds()
-    # Whole milliseconds, the resolution of every time opsdesk stores and of the test clock.
-    return now + timedelta(milliseconds=int(ceiling * 500 * (1 + rng.random())))
+    """When a duty that failed `attempts` times runs again; None once it has failed for good."""
+    return retry_time(now, attempts, rng, first=FIRST_RETRY, longest=LONGEST_RETRY, max_attempts=MAX_ATTEMPTS)

@@ -164,3 +164,13 @@ def whole_number(value: Any) -> int | None:  # noqa: ANN401 - raw JSON
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
         raise FieldError("must be a whole number")
     return value
+
+
+def read_envelope(body: Any, key: str, spec: Mapping[str, Reader | object] | None = None) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
+    """The object a Zendesk write sends as `{"key": {...}}`, read against `spec` when there is one."""
+    if not isinstance(body, dict) or not isinstance(body.get(key), dict):
+        raise InvalidInput("Record validation errors", {key: [f'the body must be {{"{key}": {{...}}}}']})
+    if spec is None:
+        inner: dict[str, Any] = body[key]
+        return inner
+    return read_object(body[key], spec, where=key)

@@ -9,22 +9,16 @@ from sqlalchemy import func, select
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import api_base, json_response, read_json
-from opsdesk.compat.zendesk.fields import read_object
+from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.compat.zendesk.inputs import TICKET_FIELD_SPEC, TICKET_FORM_SPEC
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.forms import repo, service
 from opsdesk.tickets.tables import ticket_tags, tickets
 from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2", tags=["Zendesk: forms and fields"])
 Body = Annotated[Any, Depends(read_json)]
-
-
-def _values(body: Any, key: str, spec: Any) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
-    if not isinstance(body, dict) or key not in body:
-        raise InvalidInput.field(key, f'the body must be {{"{key}": {{...}}}}')
-    return read_object(body[key], spec, where=key)
 
 
 def _offset_list(key: str, items: list[dict[str, Any]]) -> Response:
@@ -51,7 +45,7 @@ def show_field(request: Request, context: Context, caller: Caller, field_id: int
 
 @router.post("/ticket_fields", status_code=201, summary="Create a ticket field")
 def create_field(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "ticket_field", TICKET_FIELD_SPEC)
+    values = read_envelope(body, "ticket_field", TICKET_FIELD_SPEC)
     with writing(context.engine) as conn:
         field = service.create_field(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"ticket_field": serialize.ticket_field(api_base(request), field)}, 201)
@@ -59,7 +53,7 @@ def create_field(request: Request, context: Context, caller: Caller, body: Body)
 
 @router.put("/ticket_fields/{field_id:int}", summary="Update a ticket field")
 def update_field(request: Request, context: Context, caller: Caller, field_id: int, body: Body) -> Response:
-    values = _values(body, "ticket_field", TICKET_FIELD_SPEC)
+    values = read_envelope(body, "ticket_field", TICKET_FIELD_SPEC)
     with writing(context.engine) as conn:
         field = service.update_field(conn, actor=caller, field_id=field_id, values=values, now=context.clock.now())
     return json_response({"ticket_field": serialize.ticket_field(api_base(request), field)})
@@ -92,7 +86,7 @@ def show_form(request: Request, context: Context, caller: Caller, form_id: int) 
 
 @router.post("/ticket_forms", status_code=201, summary="Create a ticket form")
 def create_form(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "ticket_form", TICKET_FORM_SPEC)
+    values = read_envelope(body, "ticket_form", TICKET_FORM_SPEC)
     with writing(context.engine) as conn:
         form = service.create_form(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"ticket_form": serialize.ticket_form(api_base(request), form)}, 201)
@@ -100,7 +94,7 @@ def create_form(request: Request, context: Context, caller: Caller, body: Body) 
 
 @router.put("/ticket_forms/{form_id:int}", summary="Update a ticket form")
 def update_form(request: Request, context: Context, caller: Caller, form_id: int, body: Body) -> Response:
-    values = _values(body, "ticket_form", TICKET_FORM_SPEC)
+    values = read_envelope(body, "ticket_form", TICKET_FORM_SPEC)
     with writing(context.engine) as conn:
         form = service.update_form(conn, actor=caller, form_id=form_id, values=values, now=context.clock.now())
     return json_response({"ticket_form": serialize.ticket_form(api_base(request), form)})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import api_base, json_response, page_body, read_json, window
-from opsdesk.compat.zendesk.fields import read_object
+from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.compat.zendesk.inputs import GROUP_SPEC, MEMBERSHIP_SPEC
 from opsdesk.core.db.paging import fetch_page
 from opsdesk.core.db.uow import reading, writing
@@ -20,12 +20,6 @@ from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2", tags=["Zendesk: groups"])
 Body = Annotated[Any, Depends(read_json)]
-
-
-def _values(body: Any, key: str, spec: Any) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
-    if not isinstance(body, dict) or key not in body:
-        raise InvalidInput.field(key, f'the body must be {{"{key}": {{...}}}}')
-    return read_object(body[key], spec, where=key)
 
 
 def _require_agent(caller: Caller) -> None:
@@ -55,7 +49,7 @@ def show_group(request: Request, context: Context, caller: Caller, group_id: int
 
 @router.post("/groups", status_code=201, summary="Create a group")
 def create_group(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "group", GROUP_SPEC)
+    values = read_envelope(body, "group", GROUP_SPEC)
     with writing(context.engine) as conn:
         group = service.create_group(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"group": serialize.group(api_base(request), group)}, 201)
@@ -63,7 +57,7 @@ def create_group(request: Request, context: Context, caller: Caller, body: Body)
 
 @router.put("/groups/{group_id:int}", summary="Update a group")
 def update_group(request: Request, context: Context, caller: Caller, group_id: int, body: Body) -> Response:
-    values = _values(body, "group", GROUP_SPEC)
+    values = read_envelope(body, "group", GROUP_SPEC)
     with writing(context.engine) as conn:
         group = service.update_group(conn, actor=caller, group_id=group_id, values=values, now=context.clock.now())
     return json_response({"group": serialize.group(api_base(request), group)})
@@ -122,7 +116,7 @@ def show_membership(request: Request, context: Context, caller: Caller, membersh
 
 @router.post("/group_memberships", status_code=201, summary="Add an agent to a group")
 def create_membership(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "group_membership", MEMBERSHIP_SPEC)
+    values = read_envelope(body, "group_membership", MEMBERSHIP_SPEC)
     if not values.get("user_id") or not values.get("group_id"):
         raise InvalidInput("Record validation errors", {"user_id": ["is required"], "group_id": ["is required"]})
     with writing(context.engine) as conn:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from opsdesk.compat.zendesk import serialize
 from opsdesk.compat.zendesk._http import BadRequest, api_base, json_response, page_body, query_ids, read_json, window
-from opsdesk.compat.zendesk.fields import read_object
+from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.compat.zendesk.inputs import MEMBERSHIP_SPEC, ORGANIZATION_SPEC
 from opsdesk.compat.zendesk.tickets import ticket_list
 from opsdesk.core.db.paging import fetch_page
@@ -23,12 +23,6 @@ from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2", tags=["Zendesk: organizations"])
 Body = Annotated[Any, Depends(read_json)]
-
-
-def _values(body: Any, key: str, spec: Any) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
-    if not isinstance(body, dict) or key not in body:
-        raise InvalidInput.field(key, f'the body must be {{"{key}": {{...}}}}')
-    return read_object(body[key], spec, where=key)
 
 
 def _readable(caller: Caller, org_id: int) -> None:
@@ -106,7 +100,7 @@ def show_organization(request: Request, context: Context, caller: Caller, org_id
 
 @router.post("/organizations", status_code=201, summary="Create an organization")
 def create_organization(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "organization", ORGANIZATION_SPEC)
+    values = read_envelope(body, "organization", ORGANIZATION_SPEC)
     with writing(context.engine) as conn:
         org = service.create_organization(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"organization": serialize.organization(api_base(request), org)}, 201)
@@ -114,7 +108,7 @@ def create_organization(request: Request, context: Context, caller: Caller, body
 
 @router.put("/organizations/{org_id:int}", summary="Update an organization")
 def update_organization(request: Request, context: Context, caller: Caller, org_id: int, body: Body) -> Response:
-    values = _values(body, "organization", ORGANIZATION_SPEC)
+    values = read_envelope(body, "organization", ORGANIZATION_SPEC)
     with writing(context.engine) as conn:
         org = service.update_organization(conn, actor=caller, org_id=org_id, values=values, now=context.clock.now())
     return json_response({"organization": serialize.organization(api_base(request), org)})
@@ -185,7 +179,7 @@ def show_membership(request: Request, context: Context, caller: Caller, membersh
 
 @router.post("/organization_memberships", status_code=201, summary="Add a user to an organization")
 def create_membership(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body, "organization_membership", MEMBERSHIP_SPEC)
+    values = read_envelope(body, "organization_membership", MEMBERSHIP_SPEC)
     if not values.get("user_id") or not values.get("organization_id"):
         raise InvalidInput("Record validation errors", {"user_id": ["is required"], "organization_id": ["is required"]})
     with writing(context.engine) as conn:

@@ -19,9 +19,10 @@ from opsdesk.compat.zendesk._http import (
     read_json,
     url_with,
 )
+from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput, PermissionDenied
+from opsdesk.core.errors import PermissionDenied
 from opsdesk.tickets import repo as tickets_repo
 from opsdesk.tickets.model import Ticket
 from opsdesk.views import service
@@ -68,13 +69,6 @@ def view_json(base: str, view: View) -> dict[str, Any]:
 def _require_agent(caller: Caller) -> None:
     if not caller.is_agent:
         raise PermissionDenied("Only agents use views")
-
-
-def _values(body: Any) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
-    if not isinstance(body, dict) or not isinstance(body.get("view"), dict):
-        raise InvalidInput.field("view", 'the body must be {"view": {...}}')
-    values: dict[str, Any] = body["view"]
-    return values
 
 
 def _offset_page(request: Request) -> tuple[int, int, bool]:
@@ -238,7 +232,7 @@ def count_many(request: Request, context: Context, caller: Caller) -> Response:
 def preview(request: Request, context: Context, caller: Caller, body: Body) -> Response:
     _require_agent(caller)
     now = context.clock.now()
-    view = service.draft_view(_values(body), now)
+    view = service.draft_view(read_envelope(body, "view"), now)
     with reading(context.engine) as conn:
         return json_response(_execute_body(request, conn, view, caller, now))
 
@@ -247,7 +241,7 @@ def preview(request: Request, context: Context, caller: Caller, body: Body) -> R
 def preview_count(context: Context, caller: Caller, body: Body) -> Response:
     _require_agent(caller)
     now = context.clock.now()
-    view = service.draft_view(_values(body), now)
+    view = service.draft_view(read_envelope(body, "view"), now)
     with reading(context.engine) as conn:
         value = service.count_tickets(conn, view, caller, now)
     return json_response(
@@ -265,7 +259,7 @@ def show_view(request: Request, context: Context, caller: Caller, view_id: int) 
 
 @router.post("/views", status_code=201, summary="Create a view")
 def create_view(request: Request, context: Context, caller: Caller, body: Body) -> Response:
-    values = _values(body)
+    values = read_envelope(body, "view")
     with writing(context.engine) as conn:
         view = service.create_view(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"view": view_json(api_base(request), view)}, 201)
@@ -273,7 +267,7 @@ def create_view(request: Request, context: Context, caller: Caller, body: Body) 
 
 @router.put("/views/{view_id:int}", summary="Update a view")
 def update_view(request: Request, context: Context, caller: Caller, view_id: int, body: Body) -> Response:
-    values = _values(body)
+    values = read_envelope(body, "view")
     with writing(context.engine) as conn:
         view = service.update_view(conn, actor=caller, view_id=view_id, values=values, now=context.clock.now())
     return json_response({"view": view_json(api_base(request), view)})

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Row
 
 from opsdesk.compat.zendesk._http import api_base, json_response, read_json
+from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
-from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.delivery import webhooks as service
 from opsdesk.delivery.model import Message, MessageState
 from opsdesk.delivery.repo import all_webhooks, attempts_of
@@ -43,13 +44,6 @@ def webhook_json(base: str, row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _values(body: Any) -> dict[str, Any]:  # noqa: ANN401 - raw JSON
-    if not isinstance(body, dict) or not isinstance(body.get("webhook"), dict):
-        raise InvalidInput.field("webhook", 'the body must be {"webhook": {...}}')
-    values: dict[str, Any] = body["webhook"]
-    return values
-
-
 def _id(raw: str) -> int:
     if not raw.isdigit():
         raise NotFound("Webhook", raw)
@@ -75,7 +69,7 @@ def list_webhooks(request: Request, context: Context, caller: Caller) -> Respons
 @router.post("/webhooks", status_code=201, summary="Create a webhook")
 def create_webhook(request: Request, context: Context, caller: Caller, body: Body) -> Response:
     with writing(context.engine) as conn:
-        row = service.create_webhook(conn, actor=caller, values=_values(body), now=context.clock.now())
+        row = service.create_webhook(conn, actor=caller, values=read_envelope(body, "webhook"), now=context.clock.now())
     return json_response({"webhook": webhook_json(api_base(request), row)}, 201)
 
 
@@ -99,7 +93,11 @@ def patch_webhook(context: Context, caller: Caller, webhook_id: str, body: Body)
 def _update(context: Context, caller: Caller, webhook_id: str, body: Any) -> Response:  # noqa: ANN401 - raw JSON
     with writing(context.engine) as conn:
         service.update_webhook(
-            conn, actor=caller, webhook_id=_id(webhook_id), values=_values(body), now=context.clock.now()
+            conn,
+            actor=caller,
+            webhook_id=_id(webhook_id),
+            values=read_envelope(body, "webhook"),
+            now=context.clock.now(),
         )
     return Response(status_code=204)
 
