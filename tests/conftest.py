@@ -50,11 +50,9 @@ def session_root() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def postgres_admin_url(session_root: Path) -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     # One server for every xdist worker: the wheel shares a server between processes by its pgdata.
     shared = Path(tempfile.gettempdir()) / f"opsdesk-test-pg-{os.getuid()}"
     shared.mkdir(exist_ok=True)
-    _ = worker
     return _postgres_admin_url(shared)
 
 

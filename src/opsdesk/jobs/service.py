@@ -55,31 +55,38 @@ def run_job(
                     "details": exc.description,
                 }
             )
+    with writing(engine) as conn:
+        return record_job(conn, user_id=user_id, job_type=job_type, results=results, now=now)
+
+
+def record_job(
+    conn: Connection, *, user_id: int, job_type: str, results: list[dict[str, Any]], now: datetime
+) -> JobStatus:
+    """Keep the results of work already done as a completed job status (in the caller's transaction)."""
     failed = sum(1 for r in results if not r["success"])
     job = JobStatus(
         id=secrets.token_hex(16),
         job_type=job_type,
         status="completed",
-        total=len(items),
-        progress=len(items),
+        total=len(results),
+        progress=len(results),
         message=f"Completed at {now.isoformat()}" + (f"; {failed} failed" if failed else ""),
         results=results,
     )
-    with writing(engine) as conn:
-        conn.execute(
-            insert(job_statuses).values(
-                id=job.id,
-                job_type=job_type,
-                user_id=user_id,
-                status=job.status,
-                total=job.total,
-                progress=job.progress,
-                message=job.message,
-                results=results,
-                created_at=now,
-                updated_at=now,
-            )
+    conn.execute(
+        insert(job_statuses).values(
+            id=job.id,
+            job_type=job_type,
+            user_id=user_id,
+            status=job.status,
+            total=job.total,
+            progress=job.progress,
+            message=job.message,
+            results=results,
+            created_at=now,
+            updated_at=now,
         )
+    )
     return job
 
 
