@@ -358,3 +358,12 @@ class Schedule:
 
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar.of(self.time_zone, self.intervals, ((h.start_date, h.end_date) for h in self.holidays))
+
+
+def end_of_business_day(calendar: BusinessCalendar, moment: datetime) -> datetime:
+    """The last closing time of the local business day `moment` falls in; outside hours, of the
+    next business day. "Acknowledged before the end of the day" (seed 004) waits until then."""
+    opened = add_business_time(calendar, moment, timedelta(0))
+    local = opened.astimezone(calendar.tz)
+    next_midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=calendar.tz)
+    return add_business_time(calendar, opened, business_time_between(calendar, opened, next_midnight))

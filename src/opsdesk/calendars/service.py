@@ -14,12 +14,27 @@ from typing import Any
 from sqlalchemy import Connection
 
 from opsdesk.calendars import repo
-from opsdesk.calendars.model import DEFAULT_INTERVALS, Holiday, Schedule, interval_problems
+from opsdesk.calendars.model import DEFAULT_INTERVALS, BusinessCalendar, Holiday, Schedule, interval_problems
 from opsdesk.calendars.zones import UnknownTimeZone, iana_key
+from opsdesk.core import versions
 from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
 from opsdesk.tickets.access import Viewer
 
 NAME_LENGTH = 255
+SCHEDULES = "schedules"
+
+
+def _first_calendar(conn: Connection) -> BusinessCalendar | None:
+    schedules = repo.all_schedules(conn)
+    return schedules[0].calendar() if schedules else None
+
+
+_default_calendar = versions.VersionedCache(SCHEDULES, _first_calendar)
+
+
+def default_calendar(conn: Connection, config: dict[str, int] | None = None) -> BusinessCalendar | None:
+    """The account's business hours: its first schedule, as in Zendesk; None when it has none."""
+    return _default_calendar.get(conn, config)
 
 
 def _require_agent(actor: Viewer) -> None:
@@ -95,6 +110,7 @@ def create_schedule(conn: Connection, *, actor: Viewer, values: dict[str, Any], 
     }
     _raise_if(errors)
     schedule = repo.get_schedule(conn, repo.add_schedule(conn, row))
+    versions.bump(conn, SCHEDULES)
     assert schedule is not None
     return schedule
 
@@ -115,6 +131,7 @@ def update_schedule(
         row["intervals"] = _intervals(values["intervals"], errors)
     _raise_if(errors)
     repo.change_schedule(conn, schedule_id, row)
+    versions.bump(conn, SCHEDULES)
     return get_schedule_or_raise(conn, actor=actor, schedule_id=schedule_id)
 
 
@@ -122,6 +139,7 @@ def delete_schedule(conn: Connection, *, actor: Viewer, schedule_id: int) -> Non
     _require_admin(actor)
     get_schedule_or_raise(conn, actor=actor, schedule_id=schedule_id)
     repo.remove_schedule(conn, schedule_id)
+    versions.bump(conn, SCHEDULES)
 
 
 def get_holiday_or_raise(conn: Connection, *, actor: Viewer, schedule_id: int, holiday_id: int) -> Holiday:
@@ -167,6 +185,7 @@ def _holiday(holiday_id: int, values: dict[str, Any], current: Holiday | None) -
 def _store_holidays(conn: Connection, schedule_id: int, holidays: Sequence[Holiday], now: datetime) -> None:
     ordered = sorted(holidays, key=lambda h: (h.start_date, h.id))
     repo.change_schedule(conn, schedule_id, {"holidays": [repo.holiday_row(h) for h in ordered], "updated_at": now})
+    versions.bump(conn, SCHEDULES)
 
 
 def create_holiday(

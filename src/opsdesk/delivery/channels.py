@@ -81,6 +81,10 @@ def send_email(
         message["Message-ID"] = f"<ticket-{ticket_id}-comment-{payload['comment_id']}@{mail_domain}>"
         message["In-Reply-To"] = thread_root
         message["References"] = thread_root
+    elif payload.get("message_key"):  # a rule's notification: its own id, in the ticket's thread
+        message["Message-ID"] = f"<ticket-{ticket_id}-{payload['message_key']}@{mail_domain}>"
+        message["In-Reply-To"] = thread_root
+        message["References"] = thread_root
     else:
         message["Message-ID"] = thread_root
     message["X-Opsdesk-Delivery"] = idempotency_key

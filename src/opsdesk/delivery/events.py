@@ -15,7 +15,18 @@ from opsdesk.delivery.tables import webhooks
 TICKET_CREATED = "zen:event-type:ticket.created"
 TICKET_STATUS_CHANGED = "zen:event-type:ticket.status_changed"
 TICKET_COMMENT_ADDED = "zen:event-type:ticket.comment_added"
-EVENT_TYPES = (TICKET_CREATED, TICKET_STATUS_CHANGED, TICKET_COMMENT_ADDED)
+# opsdesk's own: the built-in workflows (rules/builtins.py).
+TICKET_SLA_BREACH_WARNING = "opsdesk:event-type:ticket.sla_breach_warning"
+TICKET_UNACKNOWLEDGED = "opsdesk:event-type:ticket.unacknowledged"
+TICKET_OPEN_TOO_LONG = "opsdesk:event-type:ticket.open_too_long"
+EVENT_TYPES = (
+    TICKET_CREATED,
+    TICKET_STATUS_CHANGED,
+    TICKET_COMMENT_ADDED,
+    TICKET_SLA_BREACH_WARNING,
+    TICKET_UNACKNOWLEDGED,
+    TICKET_OPEN_TOO_LONG,
+)
 
 
 def publish(conn: Connection, *, event_type: str, subject_key: str, detail: dict[str, Any], now: datetime) -> None:

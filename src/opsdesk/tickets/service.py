@@ -6,9 +6,10 @@ transaction, so a refused change leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,7 +20,10 @@ from opsdesk.forms import repo as forms_repo
 from opsdesk.forms.service import clean_custom_fields
 from opsdesk.groups import repo as groups_repo
 from opsdesk.organizations import repo as orgs_repo
-from opsdesk.tickets import repo
+from opsdesk.rules import service as rules_service
+from opsdesk.rules.model import Update
+from opsdesk.sla.clocks import Change
+from opsdesk.tickets import repo, workflow
 from opsdesk.tickets._html import html_to_text, sanitize_html, text_to_html
 from opsdesk.tickets.access import Role, TicketFacts, Viewer, can_comment_on_ticket, can_read_ticket
 from opsdesk.tickets.model import (
@@ -40,6 +44,8 @@ from opsdesk.tickets.model import (
 from opsdesk.timers import repo as timers_repo
 from opsdesk.users import repo as users_repo
 from opsdesk.users import service as users_service
+
+log = logging.getLogger("opsdesk.tickets")
 
 _AUDITED_FIELDS = (
     "subject",
@@ -250,6 +256,7 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     requester: RequesterDraft | None,
     via: Channel,
     now: datetime,
+    run_rules: bool = True,
 ) -> TicketResult:
     """Create a ticket with its first comment (the description) and a Create audit.
 
@@ -332,6 +339,10 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     audit, written = _finish_audit(
         conn, ticket_id=ticket.id, author_id=submitter_id, via=via, builder=builder, comment=(comment, author), now=now
     )
+    created = TicketResult(ticket=ticket, audit=audit, comment=written)
+    if run_rules:
+        created = _follow_change(conn, before=None, result=created, actor=actor, via=via, now=now)
+        ticket = created.ticket
     events.publish(
         conn, event_type=events.TICKET_CREATED, subject_key=f"ticket-{ticket.id}", detail=_event_detail(ticket), now=now
     )
@@ -346,7 +357,7 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
             first=True,
             now=now,
         )
-    return TicketResult(ticket=ticket, audit=audit, comment=written)
+    return created
 
 
 def _event_detail(ticket: Ticket) -> dict[str, Any]:
@@ -408,15 +419,19 @@ def _announce_update(conn: Connection, previous: Ticket, result: TicketResult, m
 def _rearm_status_timers(
     conn: Connection, *, ticket_id: int, previous: Status | None, current: Status, now: datetime
 ) -> None:
-    """Entering pending or solved starts its timer; leaving it cancels the timer."""
+    """Entering pending or solved starts its timer (built-in settings say after how long, or not
+    at all); leaving it cancels the timer."""
     if previous is current:
         return
     if previous in STATUS_TIMERS:
-        kind, _delay = STATUS_TIMERS[previous]
-        timers_repo.cancel(conn, kind=kind, key=str(ticket_id), now=now)
+        timers_repo.cancel(conn, kind=STATUS_TIMERS[previous], key=str(ticket_id), now=now)
     if current in STATUS_TIMERS:
-        kind, delay = STATUS_TIMERS[current]
-        timers_repo.arm(conn, kind=kind, key=str(ticket_id), due_at=now + delay, payload={}, now=now)
+        kind = STATUS_TIMERS[current]
+        builtins = rules_service.get_builtins(conn)
+        hours = builtins.pending_autosolve_hours if current is Status.PENDING else builtins.solved_autoclose_hours
+        if hours is not None:
+            due_at = now + timedelta(hours=hours)
+            timers_repo.arm(conn, kind=kind, key=str(ticket_id), due_at=due_at, payload={}, now=now)
 
 
 def _check_collaborators(conn: Connection, user_ids: list[int]) -> None:
@@ -434,8 +449,10 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
     comment: CommentDraft | None,
     via: Channel,
     now: datetime,
+    run_rules: bool = True,
 ) -> TicketResult:
-    """Apply one update: field changes, tags, an optional comment, and the status rules."""
+    """Apply one update: field changes, tags, an optional comment, and the status rules; then the
+    triggers, and the clocks and timers that follow (unless `run_rules` is off: a trigger's own update)."""
     ticket = get_readable_ticket_or_raise(conn, actor, ticket_id) if actor else repo.get_ticket(conn, ticket_id)
     if ticket is None:
         raise NotFound("Ticket", ticket_id)
@@ -499,7 +516,73 @@ def update_ticket(  # noqa: C901, PLR0912, PLR0915 - the update pipeline reads t
     )
     result = TicketResult(ticket=updated, audit=audit, comment=written)
     _announce_update(conn, ticket, result, mover, now)
+    if run_rules:
+        result = _follow_change(conn, before=ticket, result=result, actor=actor, via=via, now=now)
     return result
+
+
+def _follow_change(
+    conn: Connection, *, before: Ticket | None, result: TicketResult, actor: Viewer | None, via: Channel, now: datetime
+) -> TicketResult:
+    """Run the triggers on a change, apply what they did as one update by the rules, queue the
+    notifications they asked for, then move the ticket's clocks and timers."""
+    state = workflow.state_of(result.ticket)
+    written = result.comment
+    actor_id = actor.user_id if actor is not None else None
+    update = Update(
+        is_create=before is None,
+        via_channel=via.value,
+        actor_id=actor_id,
+        actor_role=actor.role.value if actor is not None else None,
+        previous=workflow.state_of(before) if before is not None else None,
+        comment_public=written.public if written is not None else None,
+        comment_body=written.body if written is not None else "",
+        comment_author_is_requester=written is not None and written.author_id == result.ticket.requester_id,
+    )
+    outcome = rules_service.run_triggers(conn, state=state, update=update)
+    final = result
+    changes = workflow.changed_values(state, outcome.state)
+    if changes:
+        savepoint = conn.begin_nested()
+        try:
+            ruled = update_ticket(
+                conn,
+                actor=None,
+                ticket_id=result.ticket.id,
+                values=changes,
+                comment=None,
+                via=Channel.RULE,
+                now=now,
+                run_rules=False,
+            )
+        except InvalidInput as exc:  # a trigger asked for something the ticket rules refuse
+            savepoint.rollback()
+            log.warning("triggers %s on ticket %s were not applied: %s", outcome.fired, result.ticket.id, exc)
+        else:
+            savepoint.commit()
+            final = TicketResult(ticket=ruled.ticket, audit=result.audit, comment=written)
+    rules_service.queue_notifications(
+        conn,
+        outcome.notifications,
+        state=workflow.state_of(final.ticket),
+        actor_id=actor_id,
+        occasion=f"audit-{result.audit.id}",
+        now=now,
+    )
+    change = Change(
+        at=now,
+        created=before is None,
+        status_before=before.status.value if before is not None else None,
+        status_after=final.ticket.status.value,
+        assignee_before=before.assignee_id if before is not None else None,
+        assignee_after=final.ticket.assignee_id,
+        actor_id=written.author_id if written is not None else actor_id,
+        actor_is_agent=actor is not None and actor.is_agent,
+        requester_id=final.ticket.requester_id,
+        comment_public=written.public if written is not None else None,
+    )
+    workflow.track_change(conn, before=before, after=final.ticket, change=change)
+    return final
 
 
 def reply_as_requester(

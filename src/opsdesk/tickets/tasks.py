@@ -13,8 +13,8 @@ from opsdesk.tickets.service import update_ticket
 from opsdesk.timers.engine import Duty
 from opsdesk.timers.model import Timer
 
-PENDING_AUTOSOLVE = STATUS_TIMERS[Status.PENDING][0]
-SOLVED_AUTOCLOSE = STATUS_TIMERS[Status.SOLVED][0]
+PENDING_AUTOSOLVE = STATUS_TIMERS[Status.PENDING]
+SOLVED_AUTOCLOSE = STATUS_TIMERS[Status.SOLVED]
 
 
 def _move_if_still(conn: Connection, timer: Timer, now: datetime, *, waiting: Status, to: Status) -> None:

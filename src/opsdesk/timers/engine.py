@@ -52,7 +52,7 @@ def fire_due(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit
                 )
             else:
                 savepoint.commit()
-                repo.mark_done(conn, timer.id, now)
+                repo.mark_done(conn, timer, now)
     return len(batch)
 
 

@@ -52,6 +52,26 @@ def arm(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dic
         )
 
 
+def arm_once(
+    conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime
+) -> None:
+    """Schedule the (kind, key) timer unless it exists already, in whatever state (fired included)."""
+    exists = conn.execute(select(timers.c.id).where(timers.c.kind == kind, timers.c.key == key)).first()
+    if exists is None:
+        conn.execute(
+            insert(timers).values(
+                kind=kind,
+                key=key,
+                payload=payload,
+                due_at=due_at,
+                state=TimerState.DUE.value,
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+
 def cancel(conn: Connection, *, kind: str, key: str, now: datetime) -> None:
     conn.execute(
         update(timers)
@@ -76,9 +96,12 @@ def next_due_at(conn: Connection) -> datetime | None:
     return conn.execute(select(func.min(timers.c.due_at)).where(timers.c.state == TimerState.DUE.value)).scalar()
 
 
-def mark_done(conn: Connection, timer_id: int, now: datetime) -> None:
+def mark_done(conn: Connection, timer: Timer, now: datetime) -> None:
+    """Done, unless its duty re-armed it for another time (an automation planning its next firing)."""
     conn.execute(
-        update(timers).where(timers.c.id == timer_id).values(state=TimerState.DONE.value, fired_at=now, updated_at=now)
+        update(timers)
+        .where(timers.c.id == timer.id, timers.c.due_at == timer.due_at, timers.c.state == TimerState.DUE.value)
+        .values(state=TimerState.DONE.value, fired_at=now, updated_at=now)
     )
 
 

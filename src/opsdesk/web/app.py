@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk import __version__
-from opsdesk.compat.opsdesk import tokens
+from opsdesk.compat.opsdesk import builtins, tokens
 from opsdesk.compat.zendesk import (
     attachments,
     business_hours,
@@ -20,7 +20,9 @@ from opsdesk.compat.zendesk import (
     jobs,
     organizations,
     requests,
+    rules,
     search,
+    slas,
     tickets,
     users,
     views,
@@ -85,6 +87,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock
         attachments,
         webhooks,
         business_hours,
+        slas,
+        rules,
+        builtins,
         tokens,
     ):
         app.include_router(module.router)

@@ -6,9 +6,12 @@ Zendesk, an interval may cross midnight (and the end of the week); touching inte
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from sqlalchemy import Connection
 
 from opsdesk.calendars import service
 from opsdesk.calendars.model import Holiday, Schedule
@@ -16,7 +19,20 @@ from opsdesk.compat.zendesk._http import json_response, read_json
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
 from opsdesk.core.errors import InvalidInput
+from opsdesk.sla import service as sla_service
+from opsdesk.sla.tasks import reapply_now
 from opsdesk.web.auth import Caller, Context
+from opsdesk.web.context import AppContext
+
+
+@contextmanager
+def _changing_schedules(context: AppContext) -> Iterator[Connection]:
+    """A schedule write; open tickets' SLA targets are re-measured against the new hours."""
+    with writing(context.engine) as conn:
+        yield conn
+        sla_service.configuration_changed(conn)
+        reapply_now(conn, context.clock.now())
+
 
 router = APIRouter(prefix="/api/v2/business_hours", tags=["Zendesk: business hours"])
 Body = Annotated[Any, Depends(read_json)]
@@ -81,7 +97,7 @@ def list_schedules(context: Context, caller: Caller) -> Response:
 @router.post("/schedules", status_code=201, summary="Create a schedule (Monday-Friday 09:00-17:00 unless given)")
 def create_schedule(context: Context, caller: Caller, body: Body) -> Response:
     values = _schedule_values(body)
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         schedule = service.create_schedule(conn, actor=caller, values=values, now=context.clock.now())
     return json_response({"schedule": schedule_json(schedule)}, 201)
 
@@ -96,7 +112,7 @@ def show_schedule(context: Context, caller: Caller, schedule_id: int) -> Respons
 @router.put("/schedules/{schedule_id:int}", summary="Update a schedule's name or time zone")
 def update_schedule(context: Context, caller: Caller, schedule_id: int, body: Body) -> Response:
     values = _schedule_values(body)
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         schedule = service.update_schedule(
             conn, actor=caller, schedule_id=schedule_id, values=values, now=context.clock.now()
         )
@@ -105,7 +121,7 @@ def update_schedule(context: Context, caller: Caller, schedule_id: int, body: Bo
 
 @router.delete("/schedules/{schedule_id:int}", status_code=204, summary="Delete a schedule")
 def delete_schedule(context: Context, caller: Caller, schedule_id: int) -> Response:
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         service.delete_schedule(conn, actor=caller, schedule_id=schedule_id)
     return Response(status_code=204)
 
@@ -113,7 +129,7 @@ def delete_schedule(context: Context, caller: Caller, schedule_id: int) -> Respo
 @router.put("/schedules/{schedule_id:int}/workweek", summary="Replace a schedule's weekly intervals")
 def update_workweek(context: Context, caller: Caller, schedule_id: int, body: Body) -> Response:
     intervals = _intervals(_object(body, "workweek").get("intervals"))
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         schedule = service.update_schedule(
             conn, actor=caller, schedule_id=schedule_id, values={"intervals": intervals}, now=context.clock.now()
         )
@@ -130,7 +146,7 @@ def list_holidays(context: Context, caller: Caller, schedule_id: int) -> Respons
 @router.post("/schedules/{schedule_id:int}/holidays", status_code=201, summary="Add a holiday")
 def create_holiday(context: Context, caller: Caller, schedule_id: int, body: Body) -> Response:
     values = _object(body, "holiday")
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         holiday = service.create_holiday(
             conn, actor=caller, schedule_id=schedule_id, values=values, now=context.clock.now()
         )
@@ -147,7 +163,7 @@ def show_holiday(context: Context, caller: Caller, schedule_id: int, holiday_id:
 @router.put("/schedules/{schedule_id:int}/holidays/{holiday_id:int}", summary="Update a holiday")
 def update_holiday(context: Context, caller: Caller, schedule_id: int, holiday_id: int, body: Body) -> Response:
     values = _object(body, "holiday")
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         holiday = service.update_holiday(
             conn, actor=caller, schedule_id=schedule_id, holiday_id=holiday_id, values=values, now=context.clock.now()
         )
@@ -156,7 +172,7 @@ def update_holiday(context: Context, caller: Caller, schedule_id: int, holiday_i
 
 @router.delete("/schedules/{schedule_id:int}/holidays/{holiday_id:int}", status_code=204, summary="Delete a holiday")
 def delete_holiday(context: Context, caller: Caller, schedule_id: int, holiday_id: int) -> Response:
-    with writing(context.engine) as conn:
+    with _changing_schedules(context) as conn:
         service.delete_holiday(
             conn, actor=caller, schedule_id=schedule_id, holiday_id=holiday_id, now=context.clock.now()
         )

@@ -19,10 +19,12 @@ from opsdesk.compat.zendesk._http import (
 from opsdesk.compat.zendesk.fields import boolean, id_list, read_object, tag_list, text
 from opsdesk.compat.zendesk.inputs import read_ticket
 from opsdesk.compat.zendesk.jobs import job_json
+from opsdesk.compat.zendesk.slas import slas_json
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
 from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
 from opsdesk.jobs.service import MAX_ITEMS, JobStatus, record_job, run_job
+from opsdesk.sla import repo as sla_repo
 from opsdesk.tickets import repo, service
 from opsdesk.tickets.model import Channel, Comment, Ticket
 from opsdesk.tickets.service import TicketResult
@@ -105,9 +107,14 @@ def _envelope(body: Any, key: str) -> Any:  # noqa: ANN401 - raw JSON
 @router.get("/tickets/{ticket_id:int}", summary="Show a ticket")
 def show_ticket(request: Request, context: Context, caller: Caller, ticket_id: int) -> Response:
     _require_agent(caller)
+    includes = set(request.query_params.get("include", "").split(","))
     with reading(context.engine) as conn:
         ticket = service.get_readable_ticket_or_raise(conn, caller, ticket_id)
-    return json_response({"ticket": serialize.ticket(api_base(request), ticket)})
+        clocks = sla_repo.get_clocks(conn, ticket_id) if "slas" in includes else None
+    body = serialize.ticket(api_base(request), ticket)
+    if "slas" in includes:
+        body["slas"] = slas_json(clocks, context.clock.now())
+    return json_response({"ticket": body})
 
 
 @router.put("/tickets/{ticket_id:int}", summary="Update a ticket")

@@ -41,6 +41,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
                 yield conn
         finally:
             conn.info["write"] = False
+            conn.info.pop("bumped_versions", None)  # core/versions.py: per transaction
             if conn.info.pop("access_changed", False):
                 access_changed()
 

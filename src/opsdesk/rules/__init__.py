@@ -1,0 +1,1 @@
+"""Business rules: triggers, automations and macros, in Zendesk's vocabulary."""
