@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from opsdesk.core.db.uow import writing
+from opsdesk.demo_workflows import create_workflows
 from opsdesk.forms import service as forms_service
 from opsdesk.groups import service as groups_service
 from opsdesk.organizations import service as orgs_service
@@ -109,6 +110,9 @@ CUSTOMER_FOLLOWUPS = (
 )
 
 
+PREMIUM_ORGANIZATIONS = frozenset({"Umbrella", "Stark Industries"})
+
+
 def load_demo(engine: Engine, now: datetime, *, tickets: int = 200) -> bool:
     """Load the demo once; returns False when the database already holds it."""
     with writing(engine) as conn:
@@ -124,7 +128,7 @@ def _viewer(conn: Connection, user_id: int) -> Viewer:
     return viewer
 
 
-def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa: PLR0915 - one linear script
+def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa: C901, PLR0915 - one linear script
     rng = random.Random(20260302)  # noqa: S311 - demo data, not security
     start = now - timedelta(days=30)
     admin = users_service.create_user(
@@ -168,8 +172,9 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
         groups_service.add_agent_to_group(conn, user_id=agent_user.id, group_id=group_ids[group], now=start)
         if restriction is None:  # a restricted agent cannot pick up unassigned tickets
             agent_ids[group].append(agent_user.id)
+    premium_org_ids = []
     for name, domain, shared_tickets, shared_comments, option in ORGANIZATIONS:
-        orgs_service.create_organization(
+        organization = orgs_service.create_organization(
             conn,
             actor=admin_viewer,
             values={
@@ -179,10 +184,12 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
                 "shared_comments": shared_comments,
                 "notes": option,
                 "external_id": f"sfdc-{domain.split('.')[0]}",
-                "tags": ["premium"] if name in {"Umbrella", "Stark Industries"} else ["standard"],
+                "tags": ["premium"] if name in PREMIUM_ORGANIZATIONS else ["standard"],
             },
             now=start,
         )
+        if name in PREMIUM_ORGANIZATIONS:
+            premium_org_ids.append(organization.id)
     requester_ids = []
     for name, email, restriction, user_shared_comments in END_USERS:
         user = users_service.create_user(
@@ -200,6 +207,7 @@ def _build(conn: Connection, now: datetime, ticket_count: int) -> None:  # noqa:
         )
         requester_ids.append(user.id)
     _create_views(conn, admin_viewer, group_ids, start)
+    create_workflows(conn, admin_viewer, group_ids=group_ids, premium_org_ids=premium_org_ids, now=start)
     problem = forms_service.create_field(
         conn,
         actor=admin_viewer,

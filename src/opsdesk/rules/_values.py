@@ -195,7 +195,7 @@ def tags(value: object) -> str:
 
 def text(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError("must be text")  # noqa: TRY004 - every normaliser refuses with ValueError, which parsing collects
+        raise ValueError("must be text")  # noqa: TRY004 - normalisers refuse with ValueError; parsing collects them
     return value
 
 
@@ -294,6 +294,7 @@ def comment(value: object) -> str | list[str]:
     """A macro's comment: the text, or `[channel, text]` as Zendesk exports it."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):  # noqa: PLR2004 - [channel, text]
+    pair = isinstance(value, list) and len(value) == 2  # noqa: PLR2004 - Zendesk's [channel, text]
+    if pair and all(isinstance(part, str) for part in value):
         return list(value)
     raise ValueError("must be the comment text, or [channel, text]")

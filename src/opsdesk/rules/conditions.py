@@ -191,10 +191,16 @@ def _compile_text(field: str, operator: str, expected: str) -> tuple[Predicate, 
     reads = frozenset({"subject"}) if field == "subject_includes_word" else frozenset()
     if operator in v.TAG_OPERATORS:
         pattern = _word_pattern(expected)
-        found: Predicate = lambda state, context: pattern.search(text(state, context)) is not None  # noqa: E731 - one of two tests
+
+        def found(state: TicketState, context: Context) -> bool:
+            return pattern.search(text(state, context)) is not None
+
     else:
         phrase = expected.casefold()
-        found = lambda state, context: phrase in text(state, context).casefold()  # noqa: E731 - one of two tests
+
+        def found(state: TicketState, context: Context) -> bool:
+            return phrase in text(state, context).casefold()
+
     if operator in {"includes", "is"}:
         return found, reads
     return (lambda state, context: not found(state, context)), reads
