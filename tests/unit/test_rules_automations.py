@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsdesk.calendars.model import DEFAULT_INTERVALS, BusinessCalendar
@@ -244,7 +244,8 @@ def situations(draw: st.DrawFn) -> tuple[Rule, TicketState, Clocks, datetime, Bu
         for _ in range(draw(st.integers(1, 3)))
     ]
     split = draw(st.integers(0, len(conditions)))
-    rule = Rule(1, "property", 0, True, Conditions(all=tuple(conditions[:split]), any=tuple(conditions[split:])), ())
+    chosen = Conditions(all=tuple(conditions[:split]), any=tuple(conditions[split:]))
+    rule = Rule(id=1, title="property", position=0, active=True, conditions=chosen, actions=())
     calendar = draw(st.sampled_from([None, NINE_TO_FIVE]))
     return rule, replace(TICKET, status=status), clocks, MONDAY + draw(OFFSETS), calendar
 
@@ -255,8 +256,16 @@ def test_the_rule_holds_exactly_inside_its_windows(
     situation: tuple[Rule, TicketState, Clocks, datetime, BusinessCalendar | None],
 ) -> None:
     rule, state, clocks, now, calendar = situation
-    inside = any(window.contains(now) for window in windows(rule, state, clocks, now, calendar))
+    found = windows(rule, state, clocks, now, calendar)
+    inside = any(window.contains(now) for window in found)
     assert matches_at(rule, state, clocks, now, calendar) is inside
+    for window in found:  # the edges, where an off-by-one would hide
+        assert matches_at(rule, state, clocks, window.start, calendar)
+        if window.start > clocks.created_at:
+            assert not matches_at(rule, state, clocks, window.start - TICK, calendar)
+        if window.end is not None:
+            assert matches_at(rule, state, clocks, window.end - TICK, calendar)
+            assert not matches_at(rule, state, clocks, window.end, calendar)
 
 
 @settings(max_examples=300, deadline=None)
@@ -266,8 +275,10 @@ def test_next_due_at_is_the_first_instant_the_rule_holds(
 ) -> None:
     rule, state, clocks, now, calendar = situation
     due = next_due_at(rule, state, clocks, now, calendar)
-    assume(due is not None)
-    assert due is not None
+    if due is None:  # never again: not now, and no window still to come
+        assert not matches_at(rule, state, clocks, now, calendar)
+        assert all(w.end is not None and w.end <= now for w in windows(rule, state, clocks, now, calendar))
+        return
     assert due >= now
     assert matches_at(rule, state, clocks, due, calendar)
     if due > now:

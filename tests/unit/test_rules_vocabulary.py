@@ -19,11 +19,9 @@ def cond(field: str, operator: str, value: Any = None) -> dict[str, Any]:
 
 
 def refusals(raw: Any, kind: RuleKind, *, actions: bool = False) -> dict[str, list[str]]:
+    parse = parse_actions if actions else parse_conditions
     with pytest.raises(InvalidInput) as raised:
-        if actions:
-            parse_actions(raw, kind=kind)
-        else:
-            parse_conditions(raw, kind=kind)
+        parse(raw, kind=kind)
     assert raised.value.description == "Record validation errors"
     return raised.value.details
 
@@ -37,11 +35,11 @@ def test_a_zendesk_trigger_imports_with_values_normalised() -> None:
             cond("assignee_id", "is", "current_user"),
             cond("organization_id", "is", ""),
             cond("current_tags", "includes", "VIP  Billing"),
-            cond("custom_fields_360002", "is", True),
+            cond("custom_fields_360002", "is", value=True),
             cond("current_via_id", "is", "4"),
             cond("assignee_id", "changed", "ignored"),
         ],
-        "any": [cond("priority", "is_not", ""), cond("comment_is_public", "is", True)],
+        "any": [cond("priority", "is_not", ""), cond("comment_is_public", "is", value=True)],
     }
     parsed = parse_conditions(raw, kind=T)
     assert parsed.all == (

@@ -90,17 +90,31 @@ def _earliest_elapsed(calendar: BusinessCalendar | None, anchor: datetime, hours
         return max(floor, anchor + hours * HOUR)
     if hours > 0:
         return max(floor, add_business_time(calendar, anchor, hours * HOUR))
+    return _earliest_within(calendar, anchor, -hours * HOUR, floor)
 
-    # Business time from t to the anchor shrinks as t grows: find where it reaches -hours.
-    def short(t: datetime) -> bool:
-        return business_time_between(calendar, t, anchor) > -hours * HOUR
 
-    if not short(floor):  # always so from the anchor on
+def _earliest_within(calendar: BusinessCalendar, anchor: datetime, lead: timedelta, floor: datetime) -> datetime:
+    """The first instant t >= floor with at most `lead` of business time from t to the anchor.
+
+    Business time left falls as t grows, one for one while open and not at all while closed.
+    Halving [low, high] finds the open stretch the answer lies in; from an instant `low` in that
+    stretch, the answer is exactly `low + (left at low - lead)`, which is tried at every step.
+    """
+
+    def left(t: datetime) -> timedelta:
+        return business_time_between(calendar, t, anchor)
+
+    if left(floor) <= lead:
         return floor
-    low, high = floor, anchor  # short(low) and not short(high)
+    low, high = floor, anchor  # left(low) > lead >= left(high)
     while high - low > _MICROSECOND:
+        guess = low + (left(low) - lead)
+        if guess < high:
+            if left(guess) == lead:  # open all the way from low: nothing earlier qualifies
+                return guess
+            low = guess  # closed time on the way: still too early
         middle = low + (high - low) // 2
-        if short(middle):
+        if left(middle) > lead:
             low = middle
         else:
             high = middle
@@ -125,11 +139,16 @@ def condition_window(
     def reaching(elapsed_hours: int) -> datetime:
         return _earliest_elapsed(calendar, anchor, elapsed_hours, floor)
 
+    end: datetime | None
     if condition.field in v.SINCE_FIELDS:
-        starts = {"is": reaching(hours), "greater_than": reaching(hours), "less_than": floor}
-        ends = {"is": reaching(hours + 1), "greater_than": None, "less_than": reaching(hours)}
-    else:  # r <= N exactly when e >= -N
-        starts = {"is": reaching(-hours), "less_than": reaching(-hours), "greater_than": floor}
-        ends = {"is": reaching(1 - hours), "less_than": None, "greater_than": reaching(-hours)}
-    start, end = starts[comparison], ends[comparison]
+        if comparison == "less_than":
+            start, end = floor, reaching(hours)
+        else:
+            start = reaching(hours)
+            end = reaching(hours + 1) if comparison == "is" else None
+    elif comparison == "greater_than":  # hours until: r <= N exactly when hours since >= -N
+        start, end = floor, reaching(-hours)
+    else:
+        start = reaching(-hours)
+        end = reaching(1 - hours) if comparison == "is" else None
     return Window(start, end) if end is None or start < end else None

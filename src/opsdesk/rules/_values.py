@@ -294,7 +294,8 @@ def comment(value: object) -> str | list[str]:
     """A macro's comment: the text, or `[channel, text]` as Zendesk exports it."""
     if isinstance(value, str):
         return value
-    pair = isinstance(value, list) and len(value) == 2  # noqa: PLR2004 - Zendesk's [channel, text]
-    if pair and all(isinstance(part, str) for part in value):
-        return list(value)
+    if isinstance(value, list):
+        parts = [part for part in value if isinstance(part, str)]
+        if len(parts) == len(value) == 2:  # noqa: PLR2004 - Zendesk's [channel, text]
+            return parts
     raise ValueError("must be the comment text, or [channel, text]")

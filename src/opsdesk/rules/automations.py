@@ -21,7 +21,7 @@ from datetime import datetime
 from opsdesk.calendars.model import BusinessCalendar
 from opsdesk.rules import _values as v
 from opsdesk.rules._time_conditions import Window, condition_window
-from opsdesk.rules.conditions import Context, compile_condition, compiled
+from opsdesk.rules.conditions import Context, compiled, compiled_condition
 from opsdesk.rules.model import Clocks, Rule, TicketState
 from opsdesk.tickets.model import Status
 
@@ -38,13 +38,13 @@ def windows(
         if condition.field in v.TIME_FIELDS:
             found = condition_window(condition, state, clocks, calendar)
             overall = overall.cut(found) if overall is not None and found is not None else None
-        elif not compile_condition(condition).test(state, context):
+        elif not compiled_condition(condition).test(state, context):
             return []
     if overall is None:
         return []
     timed = [c for c in rule.conditions.any if c.field in v.TIME_FIELDS]
     untimed = [c for c in rule.conditions.any if c.field not in v.TIME_FIELDS]
-    if not rule.conditions.any or any(compile_condition(c).test(state, context) for c in untimed):
+    if not rule.conditions.any or any(compiled_condition(c).test(state, context) for c in untimed):
         return [overall]
     pieces = (condition_window(c, state, clocks, calendar) for c in timed)
     cuts = sorted((cut for piece in pieces if piece and (cut := overall.cut(piece))), key=lambda w: w.start)

@@ -281,12 +281,25 @@ def _compiled(conditions: Conditions) -> CompiledConditions:
     return compile_conditions(conditions)
 
 
+@lru_cache(maxsize=4096)
+def _compiled_condition(condition: Condition) -> CompiledCondition:
+    return compile_condition(condition)
+
+
 def compiled(conditions: Conditions) -> CompiledConditions:
     """`compile_conditions`, remembered for conditions whose values can be hashed."""
     try:
         return _compiled(conditions)
     except TypeError:  # a value such as a list: compile every time
         return compile_conditions(conditions)
+
+
+def compiled_condition(condition: Condition) -> CompiledCondition:
+    """`compile_condition`, remembered for a value that can be hashed."""
+    try:
+        return _compiled_condition(condition)
+    except TypeError:
+        return compile_condition(condition)
 
 
 def matches(

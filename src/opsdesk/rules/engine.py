@@ -58,27 +58,6 @@ def compile_rules(rules: Iterable[Rule]) -> CompiledRules:
     return CompiledRules(compiled, {attribute: tuple(found) for attribute, found in readers.items()})
 
 
-# Recently compiled trigger sets, by the identity of the tuple they came from. A tuple cannot
-# change, and the entry holds it, so its id cannot be reused while it is here.
-_RECENT: dict[int, tuple[tuple[Rule, ...], CompiledRules]] = {}
-_RECENT_LIMIT = 8
-
-
-def _compiled(triggers: CompiledRules | Sequence[Rule]) -> CompiledRules:
-    if isinstance(triggers, CompiledRules):
-        return triggers
-    if not isinstance(triggers, tuple):
-        return compile_rules(triggers)
-    found = _RECENT.get(id(triggers))
-    if found is not None and found[0] is triggers:
-        return found[1]
-    if len(_RECENT) >= _RECENT_LIMIT:
-        _RECENT.clear()
-    result = compile_rules(triggers)
-    _RECENT[id(triggers)] = (triggers, result)
-    return result
-
-
 def _changed_attributes(before: TicketState, after: TicketState) -> list[str]:
     return [name for name in _ATTRIBUTES if getattr(before, name) != getattr(after, name)]
 
@@ -93,8 +72,8 @@ def run_triggers(triggers: CompiledRules | Sequence[Rule], state: TicketState, u
     """The ticket after its triggers, the ids of those that fired in order, and the messages
     they ask for (placeholders left in). See the module docstring for the order.
 
-    A tuple of rules is compiled once and remembered while it is among the last few seen."""
-    compiled = _compiled(triggers)
+    Rules given as a sequence are compiled for this call; pass `CompiledRules` to compile once."""
+    compiled = triggers if isinstance(triggers, CompiledRules) else compile_rules(triggers)
     if not _runs_on(state, update):
         return Outcome(state, (), ())
     context = Context(update=update)

@@ -17,6 +17,9 @@ from opsdesk.core.errors import InvalidInput
 from opsdesk.rules import _values as v
 from opsdesk.rules.model import Action, Condition, Conditions, RuleKind
 
+# Zendesk via ids and via type names to opsdesk channels, for `via_id` and `current_via_id`.
+VIA_IDS = v.VIA_IDS
+VIA_NAMES = v.VIA_NAMES
 _RULES = frozenset({RuleKind.TRIGGER, RuleKind.AUTOMATION})
 _EVERY_KIND = frozenset(RuleKind)
 _PLURAL = {RuleKind.TRIGGER: "triggers", RuleKind.AUTOMATION: "automations", RuleKind.MACRO: "macros"}
