@@ -338,7 +338,18 @@ def generate_tickets(
         done += len(batch)
         if progress is not None:
             progress(done, missing)
+    refresh_statistics(engine)
     return Generated(written=missing, total=present + missing)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let the query planner see the new shape of the data (a bulk load moves it far): without
+    statistics SQLite picks a narrow index for "unassigned in group X" and visits every row."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=2000")  # sampled: seconds, not minutes, at 1M rows
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
 def _ahead(batches: Iterator[list[_T]], depth: int = 1) -> Iterator[list[_T]]:
