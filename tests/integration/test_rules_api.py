@@ -279,3 +279,23 @@ def test_builtins_are_configurable_and_checked(desk: Desk) -> None:
     ticket = _ticket(admin, status="pending")
     _advance(desk, DAY)
     assert _ok(admin.get(f"/api/v2/tickets/{ticket['id']}.json"))["ticket"]["status"] == "solved"
+
+
+def test_group_macros_are_seen_by_the_group_only(desk: Desk) -> None:
+    admin = desk.admin
+    group = _ok(admin.post("/api/v2/groups.json", {"group": {"name": "Platform experts"}}), 201)["group"]["id"]
+    member = desk.user("Mo Member", "mo@desk.test", role="agent")
+    outsider = desk.user("Ola Outsider", "ola@desk.test", role="agent")
+    membership = {"group_membership": {"user_id": member.user_id, "group_id": group}}
+    _ok(admin.post("/api/v2/group_memberships.json", membership), 201)
+    macro = {
+        "title": "Experts::Take it",
+        "actions": [{"field": "assignee_id", "value": "current_user"}],
+        "restriction": {"type": "Group", "ids": [group]},
+    }
+    macro_id = _ok(admin.post("/api/v2/macros.json", {"macro": macro}), 201)["macro"]["id"]
+    assert [m["id"] for m in _ok(member.get("/api/v2/macros.json"))["macros"]] == [macro_id]
+    assert _ok(outsider.get("/api/v2/macros.json"))["macros"] == []
+    ticket = _ticket(admin)
+    applied = _ok(member.get(f"/api/v2/tickets/{ticket['id']}/macros/{macro_id}/apply.json"))["result"]["ticket"]
+    assert applied["assignee_id"] == member.user_id
