@@ -299,3 +299,42 @@ def test_group_macros_are_seen_by_the_group_only(desk: Desk) -> None:
     ticket = _ticket(admin)
     applied = _ok(member.get(f"/api/v2/tickets/{ticket['id']}/macros/{macro_id}/apply.json"))["result"]["ticket"]
     assert applied["assignee_id"] == member.user_id
+
+
+def test_an_automation_notifies_a_webhook_exactly_two_hours_before_the_sla_breach(desk: Desk) -> None:
+    """Seed 003's "Premium important ticket slack notification", written as the Zendesk automation."""
+    admin = desk.admin
+    targets = [
+        {"priority": p, "metric": "first_reply_time", "target": 240} for p in ("low", "normal", "high", "urgent")
+    ]
+    _ok(admin.post("/api/v2/slas/policies.json", {"sla_policy": {"title": "All", "policy_metrics": targets}}), 201)
+    hook = {"name": "Slack", "endpoint": "http://127.0.0.1:9/hook", "subscriptions": ["conditional_ticket_events"]}
+    webhook_id = _ok(admin.post("/api/v2/webhooks.json", {"webhook": hook}), 201)["webhook"]["id"]
+    automation = {
+        "title": "Premium important ticket slack notification",
+        "conditions": {
+            "all": [
+                {"field": "current_tags", "operator": "includes", "value": "premium"},
+                {"field": "current_tags", "operator": "not_includes", "value": "breach_warned"},
+                {"field": "until_sla_next_breach_at", "operator": "less_than", "value": "2"},
+            ]
+        },
+        "actions": [
+            {"field": "notification_webhook", "value": [webhook_id, '{"text": "#{{ticket.id}} breaches in 2 hours"}']},
+            {"field": "current_tags", "value": "breach_warned"},
+        ],
+    }
+    _ok(admin.post("/api/v2/automations.json", {"automation": automation}), 201)
+    ticket = _ticket(admin, tags=["premium"])  # 09:00: the first reply is due at 13:00
+
+    def sent() -> list[Any]:
+        with reading(desk.engine) as conn:
+            query = select(outbox.c.payload).where(outbox.c.channel == "webhook", outbox.c.destination == webhook_id)
+            return list(conn.execute(query).scalars())
+
+    _advance(desk, 2 * 3600 - 1)
+    assert sent() == []
+    _advance(desk, 1)
+    assert sent() == [{"text": f"#{ticket['id']} breaches in 2 hours"}]
+    _advance(desk, 3 * 3600)
+    assert len(sent()) == 1
