@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from opsdesk.compat.zendesk import serialize
-from opsdesk.compat.zendesk._http import api_base, json_response, read_json
+from opsdesk.compat.zendesk._http import BadRequest, api_base, json_response, read_json
 from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/api/v2", tags=["Zendesk: triggers, automations and m
 Body = Annotated[Any, Depends(read_json)]
 _PATHS = {RuleKind.TRIGGER: "triggers", RuleKind.AUTOMATION: "automations", RuleKind.MACRO: "macros"}
 _STATE_FIELDS = ("subject", "status", "priority", "type", "group_id", "assignee_id", "ticket_form_id")
+_ACTIVE_VALUES = {"true": True, "false": False}
 
 
 def rule_json(base: str, record: RuleRecord) -> dict[str, Any]:
@@ -65,12 +66,23 @@ def _list(request: Request, context: Context, caller: Caller, kind: RuleKind, *,
     )
 
 
+def _active_filter(request: Request) -> bool | None:
+    """Zendesk's `?active=true|false` on a list (zenpy sends it from `macros(active=False)`);
+    absent, empty or zenpy's literal `None` means both."""
+    raw = request.query_params.get("active")
+    if raw is None or raw in {"", "None"}:
+        return None
+    if raw.lower() not in _ACTIVE_VALUES:
+        raise BadRequest("active must be true or false")
+    return _ACTIVE_VALUES[raw.lower()]
+
+
 def _routes(kind: RuleKind) -> None:
     """The same five routes for each kind of rule, under its own path and envelope."""
     path, key = _PATHS[kind], _PATHS[kind][:-1]
 
     def list_rules(request: Request, context: Context, caller: Caller) -> Response:
-        return _list(request, context, caller, kind, active=None)
+        return _list(request, context, caller, kind, active=_active_filter(request))
 
     def list_active(request: Request, context: Context, caller: Caller) -> Response:
         return _list(request, context, caller, kind, active=True)

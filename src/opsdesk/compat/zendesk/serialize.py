@@ -25,6 +25,7 @@ def via(channel: Channel, *, rel: str | None = None, source_id: int | None = Non
 
 def ticket(base: str, item: Ticket) -> dict[str, Any]:
     channel_rel = "follow_up" if item.followup_source_id else None
+    fields = [{"id": int(k), "value": v} for k, v in sorted(item.custom_fields.items(), key=_num)]
     return {
         "id": item.id,
         "url": f"{base}/tickets/{item.id}.json",
@@ -54,8 +55,8 @@ def ticket(base: str, item: Ticket) -> dict[str, Any]:
         "is_public": True,
         "due_at": _ts(item.due_at),
         "tags": item.tags,
-        "custom_fields": [{"id": int(k), "value": v} for k, v in sorted(item.custom_fields.items(), key=_num)],
-        "fields": [{"id": int(k), "value": v} for k, v in sorted(item.custom_fields.items(), key=_num)],
+        "custom_fields": fields,
+        "fields": [dict(field) for field in fields],
         "satisfaction_rating": None,
         "sharing_agreement_ids": [],
         "followup_ids": item.followup_ids,
