@@ -262,7 +262,7 @@ def placeholder_values(conn: Connection, state: TicketState, *, actor_id: int | 
     wanted = [i for i in (state.requester_id, state.assignee_id, actor_id) if i is not None]
     people = users_repo.get_users(conn, wanted)
     values = {
-        "ticket.id": str(state.id),
+        "ticket.id": str(state.id) if state.id else "",  # no ticket yet (a macro previewed alone)
         "ticket.title": state.subject,
         "ticket.subject": state.subject,
         "ticket.status": state.status,

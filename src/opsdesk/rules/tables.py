@@ -22,6 +22,9 @@ business_rules = Table(
     Column("restriction", JSONValue, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Ids are never reused (SQLite would reuse a deleted highest id): automations remember by id
+    # when they fired on a ticket.
+    sqlite_autoincrement=True,
 )
 Index("ix_business_rules_kind_position", business_rules.c.kind, business_rules.c.position, business_rules.c.id)
 

@@ -19,6 +19,9 @@ sla_policies = Table(
     Column("policy_metrics", JSONValue, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Ids are never reused (SQLite would reuse a deleted highest id): automations remember by id
+    # when they fired on a ticket.
+    sqlite_autoincrement=True,
 )
 
 ticket_clocks = Table(

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("created_at", opsdesk.core.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", opsdesk.core.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_business_rules")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("business_rules", schema=None) as batch_op:
         batch_op.create_index("ix_business_rules_kind_position", ["kind", "position", "id"], unique=False)
@@ -77,6 +78,7 @@ def upgrade() -> None:
         sa.Column("created_at", opsdesk.core.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", opsdesk.core.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_policies")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "ticket_clocks",
