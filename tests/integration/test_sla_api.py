@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from opsdesk.core.db.uow import reading
-from opsdesk.sla.tables import sla_policies
+from opsdesk.core.db.uow import reading, writing
+from opsdesk.sla.tables import sla_policies, ticket_clocks
 from tests.integration.conftest import Api, Desk
 
 
@@ -155,3 +155,13 @@ def test_only_admins_change_policies(desk: Desk) -> None:
     agent = desk.user("Ann", "ann@desk.test", role="agent")
     assert agent.post("/api/v2/slas/policies", _policy("Mine", 5)).status_code == 403
     assert agent.get("/api/v2/slas/policies").status_code == 200
+
+
+def test_tickets_without_clocks_get_the_policy_when_it_changes(desk: Desk) -> None:
+    """Bulk-loaded tickets (and tickets from before SLAs) have no clocks row until a policy reaches them."""
+    admin = desk.admin
+    ticket_id = _ticket(admin)
+    with writing(desk.engine) as conn:
+        conn.execute(delete(ticket_clocks).where(ticket_clocks.c.ticket_id == ticket_id))
+    _ok(admin.post("/api/v2/slas/policies", _policy("Everyone", 90)), 201)
+    assert _metrics(admin, ticket_id)["first_reply_time"]["breach_at"] == "2026-03-02T10:30:00Z"

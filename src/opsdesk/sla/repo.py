@@ -166,12 +166,21 @@ def get_clocks(conn: Connection, ticket_id: int) -> TicketClocks | None:
     return to_clocks(row) if row else None
 
 
-def clocks_after(conn: Connection, ticket_id: int, limit: int, *, open_only: bool = True) -> list[TicketClocks]:
-    """Up to `limit` clocks of tickets with ids above `ticket_id`, in id order (re-applying policies)."""
-    query = _CLOCK_QUERY.where(ticket_clocks.c.ticket_id > ticket_id)
-    if open_only:
-        query = query.where(tickets.c.status.in_(("new", "open", "pending", "hold")), tickets.c.deleted_at.is_(None))
-    return [to_clocks(row) for row in conn.execute(query.order_by(ticket_clocks.c.ticket_id).limit(limit))]
+def open_tickets_after(conn: Connection, ticket_id: int, limit: int) -> list[Row[Any]]:
+    """Up to `limit` live unsolved tickets with ids above `ticket_id`, in id order, each with its
+    clocks' columns (all None for a ticket that has no clocks yet: bulk-loaded or older)."""
+    query = (
+        select(tickets, ticket_clocks)
+        .select_from(tickets.outerjoin(ticket_clocks, ticket_clocks.c.ticket_id == tickets.c.id))
+        .where(
+            tickets.c.id > ticket_id,
+            tickets.c.status.in_(("new", "open", "pending", "hold")),
+            tickets.c.deleted_at.is_(None),
+        )
+        .order_by(tickets.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
 
 
 def insert_clocks(conn: Connection, clocks: TicketClocks) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from opsdesk.calendars.service import default_calendar
 from opsdesk.core import versions
 from opsdesk.sla import repo, service
 from opsdesk.tickets import repo as tickets_repo
 from opsdesk.tickets import workflow
-from opsdesk.tickets.tables import tickets
 from opsdesk.timers import repo as timers_repo
 from opsdesk.timers.engine import Duty
 from opsdesk.timers.model import Timer
@@ -29,16 +28,14 @@ def reapply_batch(conn: Connection, *, after: int, now: datetime, limit: int = s
     config = versions.current(conn)
     policies = service.active_policies(conn, config)
     calendar = default_calendar(conn, config)
-    batch = repo.clocks_after(conn, after, limit)
-    if not batch:
+    rows = repo.open_tickets_after(conn, after, limit)
+    if not rows:
         return None
-    ids = [c.ticket_id for c in batch]
-    rows = conn.execute(select(tickets).where(tickets.c.id.in_(ids)))
-    by_id = {row.id: tickets_repo.to_ticket(row) for row in rows}
     changed = []
-    for clocks in batch:
-        ticket = by_id[clocks.ticket_id]
+    for row in rows:
+        ticket = tickets_repo.to_ticket(row)
         state = workflow.state_of(ticket)
+        clocks = repo.to_clocks(row) if row.ticket_id is not None else workflow.clocks_of(conn, ticket)
         measured = service.measure(clocks, state, policies=policies, calendar=calendar, now=now)
         if (measured.policy_id, measured.metrics, measured.next_breach_at) == (
             clocks.policy_id,
@@ -49,7 +46,7 @@ def reapply_batch(conn: Connection, *, after: int, now: datetime, limit: int = s
         changed.append(measured)
         workflow.plan_timers(conn, state, measured, due_at=ticket.due_at, config=config, now=now)
     repo.save_sla_many(conn, changed)
-    return ids[-1] if len(batch) == limit else None
+    return int(rows[-1].id) if len(rows) == limit else None
 
 
 def _continue(conn: Connection, after: int, now: datetime) -> None:
