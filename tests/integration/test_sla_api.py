@@ -165,3 +165,11 @@ def test_tickets_without_clocks_get_the_policy_when_it_changes(desk: Desk) -> No
         conn.execute(delete(ticket_clocks).where(ticket_clocks.c.ticket_id == ticket_id))
     _ok(admin.post("/api/v2/slas/policies", _policy("Everyone", 90)), 201)
     assert _metrics(admin, ticket_id)["first_reply_time"]["breach_at"] == "2026-03-02T10:30:00Z"
+
+
+def test_definitions_list_what_a_policy_filter_may_use(desk: Desk) -> None:
+    definitions = _ok(desk.admin.get("/api/v2/slas/policies/definitions"))["definitions"]
+    by_subject = {d["subject"]: d for d in definitions["all"]}
+    assert [o["value"] for o in by_subject["status"]["operators"]] == ["is", "is_not", "less_than", "greater_than"]
+    assert [v["value"] for v in by_subject["priority"]["values"]] == ["low", "normal", "high", "urgent"]
+    assert "update_type" not in by_subject  # about an update, not a ticket

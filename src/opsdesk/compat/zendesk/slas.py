@@ -12,10 +12,12 @@ from opsdesk.compat.zendesk.fields import read_envelope
 from opsdesk.core.clock import format_utc
 from opsdesk.core.db.uow import reading, writing
 from opsdesk.core.errors import InvalidInput
+from opsdesk.rules.vocabulary import CONDITION_FIELDS
 from opsdesk.sla import service
 from opsdesk.sla.clocks import TicketClocks
 from opsdesk.sla.model import Policy, Stage
 from opsdesk.sla.tasks import reapply_now
+from opsdesk.tickets.model import Priority, Status, TicketType
 from opsdesk.web.auth import Caller, Context
 
 router = APIRouter(prefix="/api/v2/slas", tags=["Zendesk: SLA policies"])
@@ -84,6 +86,56 @@ def create_policy(request: Request, context: Context, caller: Caller, body: Body
         )
         reapply_now(conn, context.clock.now())
     return json_response({"sla_policy": policy_json(api_base(request), policy)}, 201)
+
+
+_FIELD_TITLES = {
+    "status": "Status",
+    "priority": "Priority",
+    "type": "Type",
+    "group_id": "Group",
+    "assignee_id": "Assignee",
+    "requester_id": "Requester",
+    "organization_id": "Organization",
+    "ticket_form_id": "Ticket form",
+    "current_tags": "Tags",
+    "subject_includes_word": "Subject text",
+    "via_id": "Channel",
+}
+_OPERATOR_TITLES = {
+    "is": "Is",
+    "is_not": "Is not",
+    "less_than": "Less than",
+    "greater_than": "Greater than",
+    "includes": "Contains at least one of the following",
+    "not_includes": "Contains none of the following",
+}
+_VALUES = {
+    "status": [s.value for s in Status if s is not Status.CLOSED],
+    "priority": [p.value for p in Priority],
+    "type": [t.value for t in TicketType],
+}
+
+
+def _definition(field: str) -> dict[str, Any]:
+    operators = sorted(CONDITION_FIELDS[field].automation & _OPERATOR_TITLES.keys(), key=list(_OPERATOR_TITLES).index)
+    return {
+        "subject": field,
+        "title": _FIELD_TITLES[field],
+        "group": "ticket",
+        "type": "list" if field in _VALUES else "text",
+        "nullable": field not in _VALUES,
+        "repeatable": False,
+        "operators": [{"value": op, "title": _OPERATOR_TITLES[op]} for op in operators],
+        "values": [{"value": value, "title": value.capitalize()} for value in _VALUES.get(field, [])],
+    }
+
+
+@router.get("/policies/definitions", summary="The conditions an SLA policy's filter may use")
+def definitions(context: Context, caller: Caller) -> Response:
+    with reading(context.engine) as conn:
+        service.list_policies(conn, actor=caller)  # agents only, as for the policies themselves
+    shown = [_definition(field) for field in _FIELD_TITLES]
+    return json_response({"definitions": {"all": shown, "any": shown}})
 
 
 @router.put("/policies/reorder", summary="Set the order in which policies are tried")
