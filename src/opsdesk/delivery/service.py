@@ -64,14 +64,12 @@ def enqueue(
     )
 
 
-def _send(engine: Engine, message: Message, mail: MailSettings, now: datetime) -> Outcome:
+def _send(message: Message, webhook: Any, mail: MailSettings, now: datetime) -> Outcome:  # noqa: ANN401 - a webhook row
     if message.channel is Channel.EMAIL:
         assert mail.smtp_url is not None
         return channels.send_email(
             mail.smtp_url, mail.domain, message.payload, idempotency_key=message.idempotency_key, now=now
         )
-    with reading(engine) as conn:
-        webhook = repo.get_webhook(conn, int(message.destination))
     if webhook is None or webhook.status != "active":
         return Outcome(success=False, error="the webhook was deleted or deactivated", retryable=False)
     return channels.send_webhook(
@@ -84,8 +82,15 @@ def _send(engine: Engine, message: Message, mail: MailSettings, now: datetime) -
     )
 
 
-def _breaker_key(message: Message) -> str:
-    return f"{message.channel.value}:{message.destination}"
+def _breaker_key(message: Message, webhook: Any, mail: MailSettings) -> str:  # noqa: ANN401 - a webhook row
+    """The server a message goes to: a webhook's scheme and host:port, or the SMTP server. One
+    breaker per server, so a dead endpoint shared by several webhooks is left alone by all."""
+    if message.channel is Channel.EMAIL:
+        return f"smtp:{mail.smtp_url}"
+    if webhook is None:
+        return f"webhook:{message.destination}"
+    parts = urlsplit(webhook.endpoint)
+    return f"webhook:{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +109,22 @@ def deliver_ready(engine: Engine, *, now: datetime, mail: MailSettings) -> int:
             with writing(engine) as conn:
                 repo.finish(conn, message.id, {"state": MessageState.HELD.value})
             continue
+        webhook = None
+        if message.channel is Channel.WEBHOOK:
+            with reading(engine) as conn:
+                webhook = repo.get_webhook(conn, int(message.destination))
+        key = _breaker_key(message, webhook, mail)
         with _breaker_lock:
-            open_until = _breaker.is_open(_breaker_key(message), now)
+            open_until = _breaker.is_open(key, now)
         if open_until is not None:
             with writing(engine) as conn:
                 repo.finish(conn, message.id, {"next_attempt_at": open_until})
             continue
         started = time.monotonic()
-        outcome = _send(engine, message, mail, now)
+        outcome = _send(message, webhook, mail, now)
         duration_ms = int((time.monotonic() - started) * 1000)
         with _breaker_lock:
-            _breaker.record(_breaker_key(message), success=outcome.success, now=now)
+            _breaker.record(key, success=outcome.success, now=now)
         _record(engine, message, outcome, duration_ms, now)
     return len(batch)
 

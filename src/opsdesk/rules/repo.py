@@ -12,7 +12,9 @@ from opsdesk.rules.records import RuleRecord
 from opsdesk.rules.tables import business_rules, settings_store
 
 
-def _conditions(raw: dict[str, Any]) -> Conditions:
+def conditions_from_json(raw: dict[str, Any]) -> Conditions:
+    """Stored `{"all": [...], "any": [...]}` (already validated when saved) as typed conditions."""
+
     def items(key: str) -> tuple[Condition, ...]:
         return tuple(Condition(c["field"], c["operator"], c.get("value")) for c in raw.get(key) or ())
 
@@ -39,7 +41,7 @@ def to_record(row: Row[Any]) -> RuleRecord:
             title=row.title,
             position=row.position,
             active=row.active,
-            conditions=_conditions(conditions),
+            conditions=conditions_from_json(conditions),
             actions=tuple(Action(a["field"], a.get("value")) for a in actions),
         ),
     )

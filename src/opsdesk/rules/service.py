@@ -24,13 +24,12 @@ from opsdesk.rules import engine, repo, vocabulary
 from opsdesk.rules.builtins import Builtins, builtins_from_stored, builtins_json, parse_builtins
 from opsdesk.rules.model import Conditions, Notification, Outcome, Rule, RuleKind, TicketState, Update
 from opsdesk.rules.placeholders import render
-from opsdesk.rules.records import RuleRecord
+from opsdesk.rules.records import RuleRecord, read_common
 from opsdesk.tickets.access import Role, Viewer
 from opsdesk.users import repo as users_repo
 
 RULES = "rules"
 BUILTINS = "builtins"
-_TITLE_LIMIT = 255
 NOT_NULLIFYING = (
     "an automation needs a condition that is true only once or an action that nullifies one of its"
     " conditions (for example: status is pending + set status solved), or it would fire again and again"
@@ -130,31 +129,11 @@ def _restriction(raw: object, actor: Viewer, errors: dict[str, list[str]]) -> di
     return restriction
 
 
-def _row(  # noqa: C901, PLR0912 - one check per attribute
+def _row(
     kind: RuleKind, values: Mapping[str, Any], actor: Viewer, current: RuleRecord | None
 ) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    row: dict[str, Any] = {}
-    if current is None or "title" in values:
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip() or len(title) > _TITLE_LIMIT:
-            errors["title"] = [f"is required, at most {_TITLE_LIMIT} characters"]
-        else:
-            row["title"] = title.strip()
-    if "description" in values:
-        description = values["description"]
-        if description is not None and not isinstance(description, str):
-            errors["description"] = ["must be text"]
-        row["description"] = description or ""
-    if "active" in values:
-        if not isinstance(values["active"], bool):
-            errors["active"] = ["must be true or false"]
-        row["active"] = values["active"]
-    if "position" in values:
-        position = values["position"]
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            errors["position"] = ["must be a whole number, 0 or more"]
-        row["position"] = position
+    row = read_common(values, creating=current is None, errors=errors)
     conditions = current.rule.conditions if current else Conditions()
     actions = current.rule.actions if current else ()
     try:

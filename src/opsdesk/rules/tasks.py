@@ -21,7 +21,7 @@ from opsdesk.sla.clocks import TicketClocks
 from opsdesk.tickets import repo as tickets_repo
 from opsdesk.tickets import workflow
 from opsdesk.tickets.model import Channel, Status, Ticket
-from opsdesk.tickets.service import update_ticket
+from opsdesk.tickets.service import event_detail, update_ticket
 from opsdesk.timers.engine import Duty
 from opsdesk.timers.model import Timer
 
@@ -76,15 +76,7 @@ def run_automations(conn: Connection, timer: Timer, now: datetime) -> None:
 
 def _detail(ticket: Ticket, clocks: TicketClocks) -> dict[str, Any]:
     return {
-        "id": ticket.id,
-        "subject": ticket.subject,
-        "status": ticket.status.value,
-        "priority": ticket.priority.value if ticket.priority else None,
-        "requester_id": ticket.requester_id,
-        "assignee_id": ticket.assignee_id,
-        "group_id": ticket.group_id,
-        "organization_id": ticket.organization_id,
-        "tags": ticket.tags,
+        **event_detail(ticket),
         "sla": {
             "next_breach_at": format_utc(clocks.next_breach_at) if clocks.next_breach_at else None,
             "policy_id": clocks.policy_id,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from opsdesk.core.clock import parse_utc
-from opsdesk.rules.model import Condition, Conditions
+from opsdesk.rules.repo import conditions_from_json
 from opsdesk.sla.clocks import TicketClocks
 from opsdesk.sla.model import HistoryEvent, HistoryKind, Metric, MetricState, Policy, Stage, Target
 from opsdesk.sla.tables import sla_policies, ticket_clocks
@@ -21,20 +21,13 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _conditions(raw: dict[str, Any]) -> Conditions:
-    def items(key: str) -> tuple[Condition, ...]:
-        return tuple(Condition(c["field"], c["operator"], c.get("value")) for c in raw.get(key) or ())
-
-    return Conditions(all=items("all"), any=items("any"))
-
-
 def to_policy(row: Row[Any]) -> Policy:
     return Policy(
         id=row.id,
         title=row.title,
         description=row.description,
         position=row.position,
-        filter=_conditions(dict(row.filter)),
+        filter=conditions_from_json(dict(row.filter)),
         targets=tuple(
             Target(
                 priority=t["priority"],

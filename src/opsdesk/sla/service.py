@@ -18,6 +18,7 @@ from opsdesk.core import versions
 from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
 from opsdesk.rules import conditions, vocabulary
 from opsdesk.rules.model import Conditions, RuleKind, TicketState
+from opsdesk.rules.records import read_common
 from opsdesk.sla import deadlines, repo
 from opsdesk.sla.clocks import TicketClocks
 from opsdesk.sla.model import Metric, Policy
@@ -27,7 +28,6 @@ from opsdesk.tickets.model import Priority
 SLA = "sla"
 REAPPLY = "sla.reapply"
 REAPPLY_BATCH = 2_000
-_TITLE_LIMIT = 255
 # Conditions about the update itself mean nothing to a policy, which judges the ticket as it is.
 _UPDATE_FIELDS = frozenset({"update_type", "comment_is_public", "comment_includes_word", "current_via_id", "role"})
 _CHANGE_OPERATORS = frozenset({"changed", "not_changed", "value", "value_previous", "not_value", "not_value_previous"})
@@ -112,22 +112,7 @@ def _policy_metrics(raw: object, errors: dict[str, list[str]]) -> list[dict[str,
 
 def _policy_row(values: Mapping[str, Any], current: Policy | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    row: dict[str, Any] = {}
-    if current is None or "title" in values:
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip() or len(title) > _TITLE_LIMIT:
-            errors["title"] = [f"is required, at most {_TITLE_LIMIT} characters"]
-        else:
-            row["title"] = title.strip()
-    if "description" in values:
-        if values["description"] is not None and not isinstance(values["description"], str):
-            errors["description"] = ["must be text"]
-        row["description"] = values["description"] or ""
-    if "position" in values:
-        position = values["position"]
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            errors["position"] = ["must be a whole number, 0 or more"]
-        row["position"] = position
+    row = read_common(values, creating=current is None, errors=errors)
     if current is None or "filter" in values:
         row["filter"] = _filter(values.get("filter", {"all": [], "any": []}), errors)
     if current is None or "policy_metrics" in values:

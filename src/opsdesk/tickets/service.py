@@ -344,7 +344,7 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
         created = _follow_change(conn, before=None, result=created, actor=actor, via=via, now=now)
         ticket = created.ticket
     events.publish(
-        conn, event_type=events.TICKET_CREATED, subject_key=f"ticket-{ticket.id}", detail=_event_detail(ticket), now=now
+        conn, event_type=events.TICKET_CREATED, subject_key=f"ticket-{ticket.id}", detail=event_detail(ticket), now=now
     )
     if requester_user.email and written is not None:
         events.email_requester(
@@ -360,7 +360,8 @@ def create_ticket(  # noqa: C901, PLR0912, PLR0915 - each branch is one Zendesk 
     return created
 
 
-def _event_detail(ticket: Ticket) -> dict[str, Any]:
+def event_detail(ticket: Ticket) -> dict[str, Any]:
+    """What a webhook event says about a ticket."""
     return {
         "id": ticket.id,
         "subject": ticket.subject,
@@ -381,7 +382,7 @@ def _announce_update(conn: Connection, previous: Ticket, result: TicketResult, m
             conn,
             event_type=events.TICKET_STATUS_CHANGED,
             subject_key=f"audit-{result.audit.id}",
-            detail={**_event_detail(ticket), "previous_status": previous.status.value},
+            detail={**event_detail(ticket), "previous_status": previous.status.value},
             now=now,
         )
     if written is None:
@@ -391,7 +392,7 @@ def _announce_update(conn: Connection, previous: Ticket, result: TicketResult, m
         event_type=events.TICKET_COMMENT_ADDED,
         subject_key=f"comment-{written.id}",
         detail={
-            **_event_detail(ticket),
+            **event_detail(ticket),
             "comment": {
                 "id": written.id,
                 "public": written.public,

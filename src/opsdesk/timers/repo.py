@@ -30,6 +30,21 @@ def to_timer(row: Row[Any]) -> Timer:
     )
 
 
+def _insert(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime) -> None:
+    conn.execute(
+        insert(timers).values(
+            kind=kind,
+            key=key,
+            payload=payload,
+            due_at=due_at,
+            state=TimerState.DUE.value,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
 def arm(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime) -> None:
     """Schedule the (kind, key) timer at `due_at`, replacing any earlier schedule of it."""
     changed = conn.execute(
@@ -38,18 +53,7 @@ def arm(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dic
         .values(due_at=due_at, payload=payload, state=TimerState.DUE.value, attempts=0, last_error=None, updated_at=now)
     ).rowcount
     if not changed:
-        conn.execute(
-            insert(timers).values(
-                kind=kind,
-                key=key,
-                payload=payload,
-                due_at=due_at,
-                state=TimerState.DUE.value,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        _insert(conn, kind=kind, key=key, due_at=due_at, payload=payload, now=now)
 
 
 def arm_once(
@@ -58,18 +62,7 @@ def arm_once(
     """Schedule the (kind, key) timer unless it exists already, in whatever state (fired included)."""
     exists = conn.execute(select(timers.c.id).where(timers.c.kind == kind, timers.c.key == key)).first()
     if exists is None:
-        conn.execute(
-            insert(timers).values(
-                kind=kind,
-                key=key,
-                payload=payload,
-                due_at=due_at,
-                state=TimerState.DUE.value,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        _insert(conn, kind=kind, key=key, due_at=due_at, payload=payload, now=now)
 
 
 def cancel(conn: Connection, *, kind: str, key: str, now: datetime) -> None:
