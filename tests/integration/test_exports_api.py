@@ -89,3 +89,12 @@ def test_exports_are_for_admins_and_check_their_input(desk: Desk) -> None:
     assert desk.admin.get("/api/v2/incremental/tickets/cursor.json", start_time="soon").status_code == 400
     assert desk.admin.get("/api/v2/incremental/tickets/cursor.json", cursor="not-a-cursor").status_code in (400, 422)
     assert desk.admin.get("/api/v2/incremental/tickets/cursor.json", start_time=0, per_page=5000).status_code == 400
+
+
+def test_a_deleted_ticket_comes_again_with_status_deleted(desk: Desk) -> None:
+    kept, gone = _ticket(desk, "kept"), _ticket(desk, "gone")
+    desk.clock.advance(60)
+    assert desk.admin.delete(f"/api/v2/tickets/{gone}.json").status_code == 204
+    desk.clock.advance(2)
+    page = desk.admin.get("/api/v2/incremental/tickets/cursor.json", start_time=START_UNIX).json()
+    assert [(t["id"], t["status"]) for t in page["tickets"]] == [(kept, "new"), (gone, "deleted")]

@@ -54,7 +54,12 @@ def _size(request: Request) -> int:
 
 
 def _ticket(base: str, row: Row[Any]) -> dict[str, Any]:
-    return serialize.ticket(base, tickets_repo.to_ticket(row))
+    """A deleted ticket stays in the export with status `deleted`, as in Zendesk, so a mirror
+    built from the export learns about the deletion."""
+    shaped = serialize.ticket(base, tickets_repo.to_ticket(row))
+    if row.deleted_at is not None:
+        shaped["status"] = "deleted"
+    return shaped
 
 
 def _user(base: str, row: Row[Any]) -> dict[str, Any]:
