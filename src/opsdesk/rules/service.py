@@ -129,9 +129,7 @@ def _restriction(raw: object, actor: Viewer, errors: dict[str, list[str]]) -> di
     return restriction
 
 
-def _row(
-    kind: RuleKind, values: Mapping[str, Any], actor: Viewer, current: RuleRecord | None
-) -> dict[str, Any]:
+def _row(kind: RuleKind, values: Mapping[str, Any], actor: Viewer, current: RuleRecord | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     row = read_common(values, creating=current is None, errors=errors)
     conditions = current.rule.conditions if current else Conditions()

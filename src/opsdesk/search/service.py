@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from opsdesk.core.db.engine import allow_large_bitmaps
 from opsdesk.organizations import repo as orgs_repo
 from opsdesk.organizations.model import Organization
 from opsdesk.organizations.tables import organizations
@@ -105,6 +106,7 @@ def search(conn: Connection, *, viewer: Viewer, text: str, now: datetime, offset
     """One page of results; raises QueryError for a malformed query."""
     query = parse_query(text, now=now)
     dialect = conn.dialect.name
+    allow_large_bitmaps(conn)
     results: list[Ticket | User | Organization] = []
     total = 0
     for kind in _types(query, viewer):

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func
 
+from opsdesk.core.db.engine import allow_large_bitmaps
 from opsdesk.core.errors import InvalidInput, NotFound, PermissionDenied
 from opsdesk.groups import repo as groups_repo
 from opsdesk.tickets import repo as tickets_repo
@@ -185,5 +186,6 @@ def tickets_query(view: View, viewer: Viewer, now: datetime) -> Select[Any]:
 
 
 def count_tickets(conn: Connection, view: View, viewer: Viewer, now: datetime) -> int:
+    allow_large_bitmaps(conn)
     query = tickets_repo.ticket_query(viewer, *view_conditions(view, viewer, now)).with_only_columns(func.count())
     return int(conn.execute(query).scalar_one())

@@ -59,3 +59,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:  # noqa: AN
 
 def _sqlite_on_begin(connection: Any) -> None:  # noqa: ANN401 - SQLAlchemy connection
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get("write") else "BEGIN")
+
+
+BITMAP_WORK_MEM = "64MB"
+
+
+def allow_large_bitmaps(conn: Any) -> None:  # noqa: ANN401 - a SQLAlchemy Connection
+    """PostgreSQL, for this transaction: room for exact bitmaps. A full-text match over a million
+    comments touches most heap pages; with the default 4 MB the bitmap turns lossy and every row
+    on those pages is re-tokenised to recheck it (measured: 15.8 s instead of well under a second)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{BITMAP_WORK_MEM}'")
