@@ -338,3 +338,21 @@ def test_an_automation_notifies_a_webhook_exactly_two_hours_before_the_sla_breac
     assert sent() == [{"text": f"#{ticket['id']} breaches in 2 hours"}]
     _advance(desk, 3 * 3600)
     assert len(sent()) == 1
+
+
+def test_a_deactivated_trigger_stops_firing(desk: Desk) -> None:
+    admin = desk.admin
+    trigger = {
+        "title": "Tag everything",
+        "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]},
+        "actions": [{"field": "current_tags", "value": "seen"}],
+    }
+    trigger_id = _ok(admin.post("/api/v2/triggers.json", {"trigger": trigger}), 201)["trigger"]["id"]
+    assert _ticket(admin)["tags"] == ["seen"]
+    assert (
+        _ok(admin.put(f"/api/v2/triggers/{trigger_id}.json", {"trigger": {"active": False}}))["trigger"]["active"]
+        is False
+    )
+    assert _ticket(admin)["tags"] == []
+    assert [t["id"] for t in _ok(admin.get("/api/v2/triggers/active.json"))["triggers"]] == []
+    assert admin.put(f"/api/v2/triggers/{trigger_id}.json", {"trigger": {"active": "no"}}).status_code == 422

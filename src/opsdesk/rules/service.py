@@ -132,6 +132,10 @@ def _restriction(raw: object, actor: Viewer, errors: dict[str, list[str]]) -> di
 def _row(kind: RuleKind, values: Mapping[str, Any], actor: Viewer, current: RuleRecord | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     row = read_common(values, creating=current is None, errors=errors)
+    if "active" in values:
+        if not isinstance(values["active"], bool):
+            errors["active"] = ["must be true or false"]
+        row["active"] = values["active"]
     conditions = current.rule.conditions if current else Conditions()
     actions = current.rule.actions if current else ()
     try:
