@@ -48,9 +48,10 @@ pytest: $(DEV_STAMP) ## the whole test suite, on SQLite and PostgreSQL
 
 test: lint typecheck pytest ## lint, type check and every test
 
-bench: $(DEV_STAMP) ## measure the ticket API, then finding work at a million tickets; writes BENCHMARKS.md
+bench: $(DEV_STAMP) ## measure the ticket API, finding work at a million tickets, then the time engine; writes BENCHMARKS.md
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.finding
+	$(BIN)/python -m bench.time_engine
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
