@@ -256,11 +256,8 @@ def _lateness_limits(figures: DatabaseFigures, cpus: int | None) -> list[str]:
     if figures.kind == "postgresql" and plain is not None and analysed is not None and plain.plan != analysed.plan:
         lines.append(
             f"- Plans, {figures.label}: on timers just armed (no statistics yet) the mark-done UPDATE runs as"
-            f" `{plain.plan}`: for each timer it marks it reads the index entries of every timer due at that"
-            f" instant, so a burst costs quadratic time (p99 {plain.committed.p99:,.2f} s). After `ANALYZE` it runs"
-            f" as `{analysed.plan}` (p99 {analysed.committed.p99:,.2f} s). Which plan a live database picks depends"
-            " on its statistics when the burst arrives (`timers.repo.mark_done`: `WHERE id = … AND due_at = … AND"
-            " state = 'due'`)."
+            f" `{plain.plan}` (p99 {plain.committed.p99:,.2f} s); after `ANALYZE` as `{analysed.plan}`"
+            f" (p99 {analysed.committed.p99:,.2f} s) (`timers.repo.mark_done`: `WHERE id IN (…)`, a batch at once)."
         )
     many = next((run for run in figures.lateness if run.processes > 1), None)
     if many is not None and analysed is not None:
@@ -288,15 +285,10 @@ def _rate_limits(figures: DatabaseFigures) -> list[str]:
         return []
     line = (
         f"- Timers/s, {figures.label}: {1e6 / rate.per_s:,.0f} µs a timer against {1e6 / rate.raw_per_s:,.0f} µs"
-        f" raw. Per timer opsdesk sends {_kinds(rate.statements)}, the raw loop one `UPDATE timers` (and a"
-        " share of the claim), prepared once by the driver."
+        f" raw. Per timer opsdesk sends {_kinds(rate.statements)}; the raw loop sends the same claim and"
+        " mark-done statements through the plain driver, so the difference is SQLAlchemy (building and"
+        " compiling the statements, processing the rows into `Timer`s) and the worker's transaction handling."
     )
-    if _per(rate.statements, "SAVEPOINT") >= 0.9:
-        line += (
-            " The savepoint around each duty (`timers.engine.fire_due`) doubles the statements, and each"
-            " statement is built anew by SQLAlchemy for every timer (the mark-done UPDATE in `timers.repo.mark_done`"
-            " is a new expression with its cache key; the savepoint statements are compiled each time)."
-        )
     return [line]
 
 
@@ -395,8 +387,8 @@ def _method(settings: Settings) -> list[str]:
             " after `ANALYZE timers`. Lateness is when the transaction that fired a timer committed minus its due"
             " instant (stamped at the engine's commit event, to the microsecond); `fired_at` is what the timers"
             " table says. Ceiling: as many timers loaded directly and fired by a raw loop woken at the due instant"
-            " (sqlite3 / psycopg: opsdesk's claim query and one mark-done UPDATE a timer, a transaction per batch of"
-            " 200, no savepoints)."
+            " (sqlite3 / psycopg: opsdesk's claim query and its mark-done UPDATE, a transaction per batch of"
+            " 200)."
         ),
         (
             f"2. Timers/s: `fire_all_due` over {settings.rate_timers:,} timers already due (loaded directly;"

@@ -40,6 +40,7 @@ from opsdesk.tickets import workflow
 from opsdesk.tickets.access import Viewer
 from opsdesk.tickets.model import Channel, CommentDraft
 from opsdesk.tickets.tables import ticket_tags, tickets
+from opsdesk.timers import repo as timers_repo
 from opsdesk.users import service as users_service
 
 TIME_ZONE = "America/New_York"
@@ -335,7 +336,8 @@ def _reapply_all(engine: Engine) -> tuple[float, int]:
 _STEPS = (
     ("read the open tickets with their clocks", sla_repo, "open_tickets_after"),
     ("measure", sla_service, "measure"),
-    ("re-plan the timers", workflow, "plan_timers"),
+    ("plan the timers", workflow, "timer_schedules"),
+    ("write the timers", timers_repo, "apply_schedules"),
     ("write the SLA columns", sla_repo, "save_sla_many"),
 )
 

@@ -110,7 +110,7 @@ def load_due_timers(engine: Engine, count: int, due_at: datetime, prefix: str) -
 
 def raw_fire_all_due(raw: RawConnection, now: Any, stamp: Callable[[], float]) -> list[tuple[int, float]]:  # noqa: ANN401 (an instant as the driver binds it)
     """opsdesk's claim and mark-done statements, no engine: `BATCH` due timers at a time claimed in
-    due order, each marked done by one UPDATE, a transaction per batch; no savepoint, no duty.
+    due order and marked done by one UPDATE, a transaction per batch; no duty.
     Returns (timer id, `stamp()` once its batch committed) for each timer fired."""
     m = raw.marker
     lock = " FOR UPDATE SKIP LOCKED" if raw.kind == "postgresql" else ""
@@ -118,16 +118,17 @@ def raw_fire_all_due(raw: RawConnection, now: Any, stamp: Callable[[], float]) -
         "SELECT id, kind, key, payload, due_at, state, attempts, last_error, fired_at FROM timers"
         f" WHERE state = 'due' AND due_at <= {m} ORDER BY due_at, id LIMIT {BATCH}{lock}"
     )
-    done = (
-        f"UPDATE timers SET state = 'done', fired_at = {m}, updated_at = {m}"
-        f" WHERE id = {m} AND due_at = {m} AND state = 'due'"
-    )
     fired: list[tuple[int, float]] = []
     while True:
         raw.begin()
         batch = raw.execute(claim, (now,))
-        for row in batch:
-            raw.execute(done, (now, now, row[0], row[4]))
+        if batch:
+            ids = [row[0] for row in batch]
+            done = (
+                f"UPDATE timers SET state = 'done', fired_at = {m}, updated_at = {m}"
+                f" WHERE id IN ({', '.join([m] * len(ids))})"
+            )
+            raw.execute(done, (now, now, *ids))
         raw.commit()
         at = stamp()
         fired.extend((row[0], at) for row in batch)
@@ -136,15 +137,13 @@ def raw_fire_all_due(raw: RawConnection, now: Any, stamp: Callable[[], float]) -
 
 
 def mark_done_plan(engine: Engine) -> str:
-    """How the database runs opsdesk's mark-done UPDATE for the first due timer: its scan."""
+    """How the database runs opsdesk's mark-done UPDATE for the first batch of due timers: its scan."""
     with reading(engine) as conn:
-        row = conn.execute(
-            select(timers.c.id, timers.c.due_at).where(timers.c.state == "due").order_by(timers.c.id).limit(1)
-        ).first()
-        if row is None:
+        query = select(timers.c.id).where(timers.c.state == "due").order_by(timers.c.due_at, timers.c.id).limit(BATCH)
+        ids = list(conn.execute(query).scalars())
+        if not ids:
             return "no due timer"
-        due = data.bind_instant(engine)(row.due_at)
-        update = f"UPDATE timers SET state = 'done' WHERE id = {row.id} AND due_at = '{due}' AND state = 'due'"
+        update = f"UPDATE timers SET state = 'done' WHERE id IN ({', '.join(map(str, ids))})"
         if engine.dialect.name == "sqlite":
             return "; ".join(str(line[3]) for line in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {update}"))
         lines = [str(line[0]).strip(" ->") for line in conn.exec_driver_sql(f"EXPLAIN {update}")]

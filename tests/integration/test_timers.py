@@ -11,7 +11,7 @@ from opsdesk.core.clock import ManualClock
 from opsdesk.core.db.uow import reading, writing
 from opsdesk.timers import repo
 from opsdesk.timers.engine import advance_manual_clock, fire_all_due
-from opsdesk.timers.model import MAX_ATTEMPTS, Timer, TimerState
+from opsdesk.timers.model import MAX_ATTEMPTS, Schedule, Timer, TimerState, cancellation
 from tests.integration.conftest import START
 
 
@@ -61,10 +61,10 @@ def test_cancelled_timers_never_fire(engine: Engine) -> None:
 
 
 def test_a_failing_duty_is_retried_with_backoff_then_fails_for_good(engine: Engine) -> None:
-    calls: list[datetime] = []
+    calls: dict[int, datetime] = {}  # attempt -> when; a batch's fast pass and its careful pass both call
 
     def flaky(conn: Connection, timer: Timer, now: datetime) -> None:
-        calls.append(now)
+        assert calls.setdefault(timer.attempts, now) == now, "an attempt runs at one instant"
         repo.arm(conn, kind="test.side_effect", key=timer.key, due_at=now, payload={}, now=now)
         message = "receiver down"
         raise RuntimeError(message)
@@ -75,8 +75,9 @@ def test_a_failing_duty_is_retried_with_backoff_then_fails_for_good(engine: Engi
         fire_all_due(engine, {"test.record": flaky}, now=now)
         timer = _state(engine, "f")
         now = max(timer.due_at, now)
-    assert len(calls) == MAX_ATTEMPTS
-    assert all(later - earlier >= timedelta(seconds=5) for earlier, later in itertools.pairwise(calls))
+    assert sorted(calls) == list(range(MAX_ATTEMPTS))
+    times = [calls[attempt] for attempt in sorted(calls)]
+    assert all(later - earlier >= timedelta(seconds=5) for earlier, later in itertools.pairwise(times))
     timer = _state(engine, "f")
     assert timer.state is TimerState.FAILED
     assert timer.attempts == MAX_ATTEMPTS
@@ -92,3 +93,67 @@ def test_unknown_kinds_fail_visibly(engine: Engine) -> None:
     assert timer.attempts == 1
     assert timer.last_error is not None
     assert "test.nobody" in timer.last_error
+
+
+def test_one_failing_duty_in_a_batch_rolls_back_alone(engine: Engine) -> None:
+    for number in range(50):
+        _arm(engine, f"t{number}", START)
+
+    def write_unless_t7(conn: Connection, timer: Timer, now: datetime) -> None:
+        repo.arm(conn, kind="test.side_effect", key=timer.key, due_at=now + timedelta(days=9), payload={}, now=now)
+        if timer.key == "t7":
+            message = "t7 cannot"
+            raise RuntimeError(message)
+
+    assert fire_all_due(engine, {"test.record": write_unless_t7}, now=START) == 50
+    with reading(engine) as conn:
+        side_effects = {key for number in range(50) if repo.get_timer(conn, "test.side_effect", key := f"t{number}")}
+        states = {key: _state(engine, key).state for key in (f"t{number}" for number in range(50))}
+    assert side_effects == {f"t{number}" for number in range(50)} - {"t7"}
+    assert states.pop("t7") is TimerState.DUE, "retried later"
+    assert set(states.values()) == {TimerState.DONE}
+    assert _state(engine, "t7").attempts == 1
+    assert _state(engine, "t7").due_at > START
+    assert fire_all_due(engine, {"test.record": write_unless_t7}, now=START) == 0, "the others fired once"
+
+
+def test_a_duty_that_re_arms_its_own_timer_leaves_it_due(engine: Engine) -> None:
+    _arm(engine, "again", START)
+    _arm(engine, "once", START)
+
+    def re_arm_again(conn: Connection, timer: Timer, now: datetime) -> None:
+        if timer.key == "again":
+            repo.arm(conn, kind=timer.kind, key=timer.key, due_at=now + timedelta(hours=1), payload={}, now=now)
+
+    assert fire_all_due(engine, {"test.record": re_arm_again}, now=START) == 2
+    assert _state(engine, "once").state is TimerState.DONE
+    assert _state(engine, "once").fired_at == START
+    again = _state(engine, "again")
+    assert (again.state, again.due_at) == (TimerState.DUE, START + timedelta(hours=1))
+
+
+def test_schedules_written_together_match_arm_arm_once_and_cancel(engine: Engine) -> None:
+    _arm(engine, "cancel-me", START)
+    _arm(engine, "move-me", START)
+    _arm(engine, "keep-me", START)
+    fire_all_due(engine, {"test.record": lambda *_: None}, now=START)  # all three done
+    _arm(engine, "cancel-me", START + timedelta(hours=1))  # due again
+    later = START + timedelta(hours=5)
+    schedules = [
+        cancellation("test.record", "cancel-me"),
+        Schedule("test.record", "move-me", later, {"moved": True}),
+        Schedule("test.record", "keep-me", later, {}, once=True),
+        Schedule("test.record", "new-once", later, {}, once=True),
+        Schedule("test.record", "new", START, {}),
+        Schedule("test.record", "new", later, {"last": True}),  # the last schedule of a timer wins
+        Schedule("test.other", "new", later, {}),
+    ]
+    with writing(engine) as conn:
+        repo.apply_schedules(conn, schedules, START)
+    assert _state(engine, "cancel-me").state is TimerState.CANCELLED
+    moved = _state(engine, "move-me")
+    assert (moved.state, moved.due_at, moved.payload, moved.attempts) == (TimerState.DUE, later, {"moved": True}, 0)
+    assert _state(engine, "keep-me").state is TimerState.DONE, "once: a timer that existed is left alone"
+    assert (_state(engine, "new-once").state, _state(engine, "new-once").due_at) == (TimerState.DUE, later)
+    assert (_state(engine, "new").due_at, _state(engine, "new").payload) == (later, {"last": True})
+    assert _state(engine, "new", kind="test.other").due_at == later

@@ -3,7 +3,8 @@ its users complain).
 
 Batches of `REAPPLY_BATCH` open tickets in id order: the first in the transaction that changed
 the policy, so the API shows the new targets at once; each further batch is a timer that carries
-its cursor, re-measures its tickets, re-plans their timers and arms the next, in one transaction.
+its cursor, re-measures its tickets, re-plans their timers (a few statements for the whole batch)
+and arms the next, in one transaction.
 A million open tickets need no long transaction, and a worker that dies loses no ticket.
 """
 
@@ -20,7 +21,7 @@ from opsdesk.tickets import repo as tickets_repo
 from opsdesk.tickets import workflow
 from opsdesk.timers import repo as timers_repo
 from opsdesk.timers.engine import Duty
-from opsdesk.timers.model import Timer
+from opsdesk.timers.model import Schedule, Timer
 
 
 def reapply_batch(conn: Connection, *, after: int, now: datetime, limit: int = service.REAPPLY_BATCH) -> int | None:
@@ -32,6 +33,7 @@ def reapply_batch(conn: Connection, *, after: int, now: datetime, limit: int = s
     if not rows:
         return None
     changed = []
+    schedules: list[Schedule] = []
     for row in rows:
         ticket = tickets_repo.to_ticket(row)
         state = workflow.state_of(ticket)
@@ -44,8 +46,9 @@ def reapply_batch(conn: Connection, *, after: int, now: datetime, limit: int = s
         ):
             continue
         changed.append(measured)
-        workflow.plan_timers(conn, state, measured, due_at=ticket.due_at, config=config, now=now)
+        schedules += workflow.timer_schedules(conn, state, measured, due_at=ticket.due_at, config=config, now=now)
     repo.save_sla_many(conn, changed)
+    timers_repo.apply_schedules(conn, schedules, now)
     return int(rows[-1].id) if len(rows) == limit else None
 
 

@@ -8,6 +8,7 @@ triggers left it, as in Zendesk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,13 +21,14 @@ from opsdesk.core import versions
 from opsdesk.rules import automations
 from opsdesk.rules import service as rules_service
 from opsdesk.rules.builtins import Builtins
-from opsdesk.rules.model import TicketState
+from opsdesk.rules.model import Rule, TicketState
 from opsdesk.sla import repo as sla_repo
 from opsdesk.sla import service as sla_service
 from opsdesk.sla.clocks import Change, TicketClocks, guess_clocks, record_change, start_clocks
 from opsdesk.sla.model import HistoryKind
 from opsdesk.tickets.model import Status, Ticket
 from opsdesk.timers import repo as timers_repo
+from opsdesk.timers.model import Schedule, cancellation
 
 AUTOMATIONS = "ticket.automations"
 PREMIUM_NOTICE = "sla.premium_notice"
@@ -109,20 +111,32 @@ def plan_timers(
     now: datetime,
     created: bool = False,
 ) -> None:
+    schedules = timer_schedules(conn, state, clocks, due_at=due_at, config=config, now=now, created=created)
+    timers_repo.apply_schedules(conn, schedules, now)
+
+
+def timer_schedules(
+    conn: Connection,
+    state: TicketState,
+    clocks: TicketClocks,
+    *,
+    due_at: datetime | None,
+    config: dict[str, int],
+    now: datetime,
+    created: bool = False,
+) -> list[Schedule]:
+    """Where the ticket's waiting timers should stand now; reads only cached settings and rules."""
     builtins = rules_service.get_builtins(conn, config)
     calendar = default_calendar(conn, config)
-    _plan_automations(conn, state, clocks, due_at=due_at, config=config, calendar=calendar, now=now)
-    _plan_premium_notice(conn, state, clocks, builtins, now)
-    _plan_open_report(conn, state, clocks, builtins, calendar=calendar, now=now)
+    rules = rules_service.active_automations(conn, config)
+    schedules = [
+        _automations_schedule(rules, state, clocks, due_at=due_at, calendar=calendar, now=now),
+        _premium_notice_schedule(state, clocks, builtins, now),
+        _open_report_schedule(state, clocks, builtins, calendar=calendar, now=now),
+    ]
     if created and builtins.new_acknowledgement and state.status == Status.NEW.value:
-        timers_repo.arm(
-            conn,
-            kind=NEW_UNACKNOWLEDGED,
-            key=str(state.id),
-            due_at=end_of_day(calendar, now),
-            payload={},
-            now=now,
-        )
+        schedules.append(Schedule(NEW_UNACKNOWLEDGED, str(state.id), end_of_day(calendar, now), {}))
+    return [schedule for schedule in schedules if schedule is not None]
 
 
 def end_of_day(calendar: BusinessCalendar | None, moment: datetime) -> datetime:
@@ -133,26 +147,23 @@ def end_of_day(calendar: BusinessCalendar | None, moment: datetime) -> datetime:
     return closing if closing > moment else closing + timedelta(days=1)
 
 
-def _plan_automations(
-    conn: Connection,
+def _automations_schedule(
+    rules: Sequence[Rule],
     state: TicketState,
     clocks: TicketClocks,
     *,
     due_at: datetime | None,
-    config: dict[str, int],
     calendar: BusinessCalendar | None,
     now: datetime,
-) -> None:
-    rules = rules_service.active_automations(conn, config)
+) -> Schedule | None:
     if not rules:
-        return  # a timer left from before finds nothing due and does nothing
+        return None  # a timer left from before finds nothing due and does nothing
     due = None
     if clocks.automation_updates < AUTOMATION_UPDATE_CAP:
         due = automations.plan(rules, state, clocks.for_rules(due_at), now, clocks.automation_fired, calendar)
     if due is None:
-        timers_repo.cancel(conn, kind=AUTOMATIONS, key=str(state.id), now=now)
-    else:
-        timers_repo.arm(conn, kind=AUTOMATIONS, key=str(state.id), due_at=max(due, now), payload={}, now=now)
+        return cancellation(AUTOMATIONS, str(state.id))
+    return Schedule(AUTOMATIONS, str(state.id), max(due, now), {})
 
 
 def premium_notice_due(state: TicketState, clocks: TicketClocks, builtins: Builtins) -> datetime | None:
@@ -168,20 +179,19 @@ def premium_notice_due(state: TicketState, clocks: TicketClocks, builtins: Built
     return clocks.next_breach_at - timedelta(hours=builtins.premium_notice_hours)
 
 
-def _plan_premium_notice(
-    conn: Connection, state: TicketState, clocks: TicketClocks, builtins: Builtins, now: datetime
-) -> None:
+def _premium_notice_schedule(
+    state: TicketState, clocks: TicketClocks, builtins: Builtins, now: datetime
+) -> Schedule | None:
     due = premium_notice_due(state, clocks, builtins)
     if due is None or clocks.next_breach_at is None:
-        return  # a notice armed earlier re-checks the ticket when it falls due
+        return None  # a notice armed earlier re-checks the ticket when it falls due
     # One notice per breach instant: the key names it, so re-planning never sends it twice.
-    timers_repo.arm_once(
-        conn,
-        kind=PREMIUM_NOTICE,
-        key=f"{state.id}@{clocks.next_breach_at.isoformat()}",
-        due_at=max(due, now),
-        payload={"ticket_id": state.id, "breach_at": clocks.next_breach_at.isoformat()},
-        now=now,
+    return Schedule(
+        PREMIUM_NOTICE,
+        f"{state.id}@{clocks.next_breach_at.isoformat()}",
+        max(due, now),
+        {"ticket_id": state.id, "breach_at": clocks.next_breach_at.isoformat()},
+        once=True,
     )
 
 
@@ -200,20 +210,18 @@ def open_report_due(clocks: TicketClocks, builtins: Builtins, calendar: Business
     return add_business_time(calendar, anchor, span) if calendar is not None else anchor + span
 
 
-def _plan_open_report(
-    conn: Connection,
+def _open_report_schedule(
     state: TicketState,
     clocks: TicketClocks,
     builtins: Builtins,
     *,
     calendar: BusinessCalendar | None,
     now: datetime,
-) -> None:
+) -> Schedule:
     due = open_report_due(clocks, builtins, calendar) if state.status == Status.OPEN.value else None
     if due is None:
-        timers_repo.cancel(conn, kind=OPEN_REPORT, key=str(state.id), now=now)
-    else:
-        timers_repo.arm(conn, kind=OPEN_REPORT, key=str(state.id), due_at=max(due, now), payload={}, now=now)
+        return cancellation(OPEN_REPORT, str(state.id))
+    return Schedule(OPEN_REPORT, str(state.id), max(due, now), {})
 
 
 def note_automation_fired(conn: Connection, ticket_id: int, rule_id: int, now: datetime) -> None:

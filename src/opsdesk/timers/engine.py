@@ -1,9 +1,14 @@
-"""Firing due timers: claim, run the duty, mark done, all in one transaction.
+"""Firing due timers: claim, mark done, run the duties, all in one transaction.
 
-A duty's own writes and the timer's `done` mark commit together, so a duty takes effect exactly
+A duty's own writes and the timers' `done` marks commit together, so a duty takes effect exactly
 once: a worker killed mid-batch rolls back, and its timers are due again for the next worker.
-A duty that raises is rolled back alone (a savepoint) and retried later with backoff; after
-`MAX_ATTEMPTS` it stays `failed`, visible with its last error, instead of looping.
+The batch is marked done before its duties run, in one statement; a duty that re-arms its own
+timer (an automation planning its next firing) sets it due again.
+
+A batch runs first without savepoints. If a duty raises, the whole batch rolls back and runs
+again timer by timer, each duty in a savepoint: the failing one is rolled back alone and retried
+later with backoff; after `MAX_ATTEMPTS` it stays `failed`, visible with its last error, instead
+of looping.
 """
 
 from __future__ import annotations
@@ -32,10 +37,34 @@ def _unknown_kind(_conn: Connection, timer: Timer, _now: datetime) -> None:
     raise LookupError(f"no duty is registered for timers of kind {timer.kind!r}")
 
 
+class _DutyFailed(Exception):
+    """A duty raised during a batch's fast pass: the batch is run again timer by timer."""
+
+
 def fire_due(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int = BATCH) -> int:
     """Fire up to `limit` timers due at `now`; returns how many were claimed."""
+    try:
+        return _fire_batch(engine, duties, now=now, limit=limit)
+    except _DutyFailed:
+        return _fire_one_by_one(engine, duties, now=now, limit=limit)
+
+
+def _fire_batch(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int) -> int:
     with writing(engine) as conn:
         batch = repo.claim_due(conn, now=now, limit=limit)
+        repo.mark_done(conn, [timer.id for timer in batch], now)
+        for timer in batch:
+            try:
+                duties.get(timer.kind, _unknown_kind)(conn, timer, now)
+            except Exception as exc:  # any failure of a duty sends the batch to the careful pass
+                raise _DutyFailed from exc
+    return len(batch)
+
+
+def _fire_one_by_one(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int) -> int:
+    with writing(engine) as conn:
+        batch = repo.claim_due(conn, now=now, limit=limit)
+        repo.mark_done(conn, [timer.id for timer in batch], now)
         for timer in batch:
             savepoint = conn.begin_nested()
             try:
@@ -52,7 +81,6 @@ def fire_due(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit
                 )
             else:
                 savepoint.commit()
-                repo.mark_done(conn, timer, now)
     return len(batch)
 
 

@@ -38,3 +38,20 @@ class Timer:
 def retry_at(now: datetime, attempts: int, rng: random.Random) -> datetime | None:
     """When a duty that failed `attempts` times runs again; None once it has failed for good."""
     return retry_time(now, attempts, rng, first=FIRST_RETRY, longest=LONGEST_RETRY, max_attempts=MAX_ATTEMPTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What one timer should become: due at `due_at` (re-armed, or armed `once` only if the
+    (kind, key) timer never existed), or cancelled when `due_at` is None. Planned purely, written
+    for many timers at once by `repo.apply_schedules`."""
+
+    kind: str
+    key: str
+    due_at: datetime | None
+    payload: dict[str, Any]
+    once: bool = False
+
+
+def cancellation(kind: str, key: str) -> Schedule:
+    return Schedule(kind, key, None, {})
