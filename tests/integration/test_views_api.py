@@ -207,3 +207,39 @@ def test_view_tickets_page_in_both_styles(desk: Desk) -> None:
     offset = desk.admin.get(f"/api/v2/views/{view_id}/tickets.json", per_page=2, page=3).json()
     assert [t["id"] for t in offset["tickets"]] == ids[4:]
     assert offset["count"] == 5
+
+
+TRICKY_TAGS = [",", "a,b", 'say"hi"', "back\\slash", "[x]", "ünï", "premium_support", "50%", "a", "b"]
+
+
+def test_tag_conditions_match_whole_tags_only(desk: Desk) -> None:
+    """SQLite answers tag conditions from the JSON tag list; it must agree with whole-tag matching."""
+    tagged = {
+        "commas": _ticket(desk.admin, tags=["a,b"]),
+        "quotes": _ticket(desk.admin, tags=['say"hi"', "other"]),
+        "backslash": _ticket(desk.admin, tags=["x", "back\\slash"]),
+        "brackets": _ticket(desk.admin, tags=["[x]"]),
+        "unicode": _ticket(desk.admin, tags=["first", "ünï", "last"]),
+        "underscore": _ticket(desk.admin, tags=["premiumxsupport"]),
+        "percent": _ticket(desk.admin, tags=["50x"]),
+        "plain": _ticket(desk.admin, tags=["a", "b"]),
+        "none": _ticket(desk.admin),
+    }
+    for tag in TRICKY_TAGS:
+        expected = {
+            ticket_id
+            for ticket_id in tagged.values()
+            if tag in desk.admin.get(f"/api/v2/tickets/{ticket_id}.json").json()["ticket"]["tags"]
+        }
+        includes = _view(desk.admin, f"has {tag}", [{"field": "current_tags", "operator": "includes", "value": tag}])
+        excludes = _view(
+            desk.admin, f"lacks {tag}", [{"field": "current_tags", "operator": "not_includes", "value": tag}]
+        )
+        assert set(_tickets(desk.admin, includes)) == expected, tag
+        assert _count(desk.admin, includes) == len(expected), tag
+        assert set(_tickets(desk.admin, excludes)) == set(tagged.values()) - expected, tag
+    assert {"a", "b", "ünï", "[x]"} <= {
+        tag
+        for ticket_id in tagged.values()
+        for tag in desk.admin.get(f"/api/v2/tickets/{ticket_id}.json").json()["ticket"]["tags"]
+    }, "the set-up holds the tags it means to"

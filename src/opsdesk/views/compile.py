@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 
 from opsdesk.tickets.access import Viewer
 from opsdesk.tickets.model import Priority, Status
-from opsdesk.tickets.tables import ticket_tags, tickets
+from opsdesk.tickets.tables import tickets
+from opsdesk.tickets.tag_match import has_any_tag
 from opsdesk.views.model import VIA_IDS, Condition, View
 
 _ORDER = {"status": [s.value for s in Status], "priority": [p.value for p in Priority]}
@@ -82,7 +83,7 @@ def condition_clause(condition: Condition, viewer: Viewer, now: datetime) -> Col
         return not_(clause) if condition.operator == "is_not" else clause
     if field == "current_tags":
         tags = str(condition.value).lower().split()
-        has_any = exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag.in_(tags))
+        has_any = has_any_tag(tags)
         return has_any if condition.operator == "includes" else not_(has_any)
     if field in _REFERENCES:
         return _reference(condition, viewer)
