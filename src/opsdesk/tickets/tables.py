@@ -41,7 +41,8 @@ tickets = Table(
 _LIVE = tickets.c.deleted_at.is_(None)
 for _name, _columns in (
     # Leading with status, every column a view or search may filter on: a count of "unsolved,
-    # Tier 1, normal priority, by email, updated a day ago" reads this index alone.
+    # Tier 1, normal priority, by email, updated a day ago" reads this index alone. On SQLite
+    # migration 0011 appends the JSON tag list, for tag conditions (tickets/tag_match.py).
     (
         "facets",
         (
