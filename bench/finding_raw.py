@@ -242,9 +242,14 @@ def raw_database(database: BenchDatabase, limit_s: float | None = None) -> Itera
         return
     import psycopg  # noqa: PLC0415 (only needed when PostgreSQL is benchmarked)
 
+    from opsdesk.core.db.engine import BITMAP_WORK_MEM  # noqa: PLC0415 (opsdesk's setting, as its searches and counts run)
+
     if database.postgres_conninfo is None:
         raise RuntimeError(f"{database.label}: no direct connection")
     with psycopg.connect(database.postgres_conninfo, autocommit=True) as pg_connection:
         if limit_s is not None:
             pg_connection.execute(f"SET statement_timeout = {int(limit_s * 1000)}")
+        # opsdesk's searches and counts run with this (`allow_large_bitmaps`, a SET LOCAL the
+        # capture of SELECTs does not record): without it the ceiling would pay for lossy bitmaps.
+        pg_connection.execute(f"SET work_mem = '{BITMAP_WORK_MEM}'")
         yield RawDatabase(database, pg_connection, limit_s)
