@@ -183,10 +183,12 @@ class RawDatabase:
         return [str(row[0]) for row in rows]
 
     def walk_export(self, now: datetime) -> ExportCeiling:
-        """Every ticket older than `now` - 1 s, in keyset pages over (updated_at, id)."""
+        """Every ticket older than `now` - 1 s, in keyset pages over (updated_at, id): the row-value
+        comparison opsdesk's export uses, an index range on both databases (PostgreSQL cannot walk
+        `t > x OR (t = x AND id > y)` as one: at a million it re-read the index for every page)."""
         mark = "?" if self.kind == "sqlite" else "%s"
         sql = (
-            f"SELECT * FROM tickets WHERE (updated_at > {mark} OR (updated_at = {mark} AND id > {mark}))"
+            f"SELECT * FROM tickets WHERE (updated_at, id) > ({mark}, {mark})"
             f" AND updated_at <= {mark} ORDER BY updated_at, id LIMIT {EXPORT_PAGE + 1}"
         )
         moment: Any = self._stored(EPOCH)
@@ -197,7 +199,7 @@ class RawDatabase:
         try:
             while True:
                 with self._limited():
-                    cursor = self._connection.execute(sql, (moment, moment, last_id, cutoff))
+                    cursor = self._connection.execute(sql, (moment, last_id, cutoff))
                     rows = cursor.fetchall()
                 pages += 1
                 page = rows[:EXPORT_PAGE]
