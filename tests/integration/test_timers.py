@@ -132,7 +132,7 @@ def test_a_duty_that_re_arms_its_own_timer_leaves_it_due(engine: Engine) -> None
     assert (again.state, again.due_at) == (TimerState.DUE, START + timedelta(hours=1))
 
 
-def test_schedules_written_together_match_arm_arm_once_and_cancel(engine: Engine) -> None:
+def test_schedules_cancel_re_arm_arm_once_and_the_last_wins(engine: Engine) -> None:
     _arm(engine, "cancel-me", START)
     _arm(engine, "move-me", START)
     _arm(engine, "keep-me", START)

@@ -44,53 +44,56 @@ class _DutyFailed(Exception):
 def fire_due(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int = BATCH) -> int:
     """Fire up to `limit` timers due at `now`; returns how many were claimed."""
     try:
-        return _fire_batch(engine, duties, now=now, limit=limit)
+        return _fire_batch(engine, duties, now=now, limit=limit, careful=False)
     except _DutyFailed:
-        return _fire_one_by_one(engine, duties, now=now, limit=limit)
+        return _fire_batch(engine, duties, now=now, limit=limit, careful=True)
 
 
-def _fire_batch(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int) -> int:
+def fire_all_due(engine: Engine, duties: Mapping[str, Duty], *, now: Callable[[], datetime] | datetime) -> int:
+    """Fire every due timer, batch after batch. With a clock's `now` function each batch fires at
+    the time it starts, so a duty sees (and `fired_at` records) when it really ran."""
+    fired = 0
+    while True:
+        claimed = fire_due(engine, duties, now=now() if callable(now) else now)
+        fired += claimed
+        if claimed < BATCH:
+            return fired
+
+
+def _fire_batch(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int, careful: bool) -> int:
+    """Claim a batch, mark it done, run its duties. Not `careful`: a failing duty fails the whole
+    batch (`_DutyFailed`). `careful`: each duty in a savepoint, a failing one rolled back alone."""
     with writing(engine) as conn:
         batch = repo.claim_due(conn, now=now, limit=limit)
         repo.mark_done(conn, [timer.id for timer in batch], now)
         for timer in batch:
+            duty = duties.get(timer.kind, _unknown_kind)
+            if careful:
+                _run_alone(conn, duty, timer, now)
+                continue
             try:
-                duties.get(timer.kind, _unknown_kind)(conn, timer, now)
+                duty(conn, timer, now)
             except Exception as exc:  # any failure of a duty sends the batch to the careful pass
                 raise _DutyFailed from exc
     return len(batch)
 
 
-def _fire_one_by_one(engine: Engine, duties: Mapping[str, Duty], *, now: datetime, limit: int) -> int:
-    with writing(engine) as conn:
-        batch = repo.claim_due(conn, now=now, limit=limit)
-        repo.mark_done(conn, [timer.id for timer in batch], now)
-        for timer in batch:
-            savepoint = conn.begin_nested()
-            try:
-                duties.get(timer.kind, _unknown_kind)(conn, timer, now)
-            except Exception as exc:  # noqa: BLE001 - the worker's top level: any failure is retried
-                savepoint.rollback()
-                log.warning("timer %s %s failed (attempt %d): %s", timer.kind, timer.key, timer.attempts + 1, exc)
-                repo.mark_failed(
-                    conn,
-                    timer.id,
-                    error=f"{type(exc).__name__}: {exc}",
-                    retry_at=retry_at(now, timer.attempts + 1, _jitter),
-                    now=now,
-                )
-            else:
-                savepoint.commit()
-    return len(batch)
-
-
-def fire_all_due(engine: Engine, duties: Mapping[str, Duty], *, now: datetime) -> int:
-    fired = 0
-    while True:
-        claimed = fire_due(engine, duties, now=now)
-        fired += claimed
-        if claimed < BATCH:
-            return fired
+def _run_alone(conn: Connection, duty: Duty, timer: Timer, now: datetime) -> None:
+    savepoint = conn.begin_nested()
+    try:
+        duty(conn, timer, now)
+    except Exception as exc:  # noqa: BLE001 - the worker's top level: any failure is retried
+        savepoint.rollback()
+        log.warning("timer %s %s failed (attempt %d): %s", timer.kind, timer.key, timer.attempts + 1, exc)
+        repo.mark_failed(
+            conn,
+            timer.id,
+            error=f"{type(exc).__name__}: {exc}",
+            retry_at=retry_at(now, timer.attempts + 1, _jitter),
+            now=now,
+        )
+    else:
+        savepoint.commit()
 
 
 def advance_manual_clock(engine: Engine, duties: Mapping[str, Duty], clock: ManualClock, target: datetime) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
-from opsdesk.timers.model import Schedule, Timer, TimerState
+from opsdesk.timers.model import Schedule, Timer, TimerState, cancellation
 from opsdesk.timers.tables import timers
 
 
@@ -31,47 +31,14 @@ def to_timer(row: Row[Any]) -> Timer:
     )
 
 
-def _insert(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime) -> None:
-    conn.execute(
-        insert(timers).values(
-            kind=kind,
-            key=key,
-            payload=payload,
-            due_at=due_at,
-            state=TimerState.DUE.value,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-
-
 def arm(conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime) -> None:
     """Schedule the (kind, key) timer at `due_at`, replacing any earlier schedule of it."""
-    changed = conn.execute(
-        update(timers)
-        .where(timers.c.kind == kind, timers.c.key == key)
-        .values(due_at=due_at, payload=payload, state=TimerState.DUE.value, attempts=0, last_error=None, updated_at=now)
-    ).rowcount
-    if not changed:
-        _insert(conn, kind=kind, key=key, due_at=due_at, payload=payload, now=now)
-
-
-def arm_once(
-    conn: Connection, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any], now: datetime
-) -> None:
-    """Schedule the (kind, key) timer unless it exists already, in whatever state (fired included)."""
-    exists = conn.execute(select(timers.c.id).where(timers.c.kind == kind, timers.c.key == key)).first()
-    if exists is None:
-        _insert(conn, kind=kind, key=key, due_at=due_at, payload=payload, now=now)
+    apply_schedules(conn, [Schedule(kind, key, due_at, payload)], now)
 
 
 def cancel(conn: Connection, *, kind: str, key: str, now: datetime) -> None:
-    conn.execute(
-        update(timers)
-        .where(timers.c.kind == kind, timers.c.key == key, timers.c.state == TimerState.DUE.value)
-        .values(state=TimerState.CANCELLED.value, updated_at=now)
-    )
+    """Cancel the (kind, key) timer if it is still due."""
+    apply_schedules(conn, [cancellation(kind, key)], now)
 
 
 _SCHEDULE_CHUNK = 500
@@ -90,8 +57,9 @@ _rearm = (
 
 
 def apply_schedules(conn: Connection, schedules: Iterable[Schedule], now: datetime) -> None:
-    """Write many timers' schedules in a few statements a kind: cancel, re-arm, arm the missing.
-    The same as `arm`, `arm_once` and `cancel` one by one; the last schedule of a timer wins."""
+    """Write timers' schedules, a few statements a kind however many: cancel, re-arm, arm the
+    missing (a `once` schedule only arms a timer that never existed). The last schedule of a
+    timer wins."""
     latest = {(schedule.kind, schedule.key): schedule for schedule in schedules}
     by_kind: dict[str, list[Schedule]] = {}
     for schedule in latest.values():

@@ -18,7 +18,7 @@ from opsdesk.core.db.uow import reading
 from opsdesk.delivery import repo as delivery_repo
 from opsdesk.delivery.service import MailSettings, deliver_all_ready
 from opsdesk.timers import repo
-from opsdesk.timers.engine import BATCH, Duty, fire_due
+from opsdesk.timers.engine import Duty, fire_all_due
 from opsdesk.worker.duties import all_duties
 
 log = logging.getLogger("opsdesk.worker")
@@ -38,7 +38,7 @@ def run_worker(
     mail = mail or MailSettings(smtp_url=None, domain="opsdesk.local")
     while not stop.is_set():
         try:
-            fired = _fire_backlog(engine, duties, clock)
+            fired = fire_all_due(engine, duties, now=clock.now)
             delivered = deliver_all_ready(engine, now=clock.now(), mail=mail)
             if fired or delivered:
                 continue
@@ -53,17 +53,6 @@ def run_worker(
         if next_due is not None:
             wait = min(wait, max((next_due - clock.now()).total_seconds(), 0.0))
         stop.wait(wait)
-
-
-def _fire_backlog(engine: Engine, duties: Mapping[str, Duty], clock: Clock) -> int:
-    """Fire every due timer, batch after batch, each batch at the clock's time when it starts: a
-    duty sees (and `fired_at` records) when it really ran, not when the backlog began."""
-    fired = 0
-    while True:
-        claimed = fire_due(engine, duties, now=clock.now())
-        fired += claimed
-        if claimed < BATCH:
-            return fired
 
 
 def start_in_thread(engine: Engine, clock: Clock, mail: MailSettings) -> tuple[threading.Thread, threading.Event]:
